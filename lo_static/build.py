@@ -1,0 +1,160 @@
+"""The pipeline, in order: load → validate → render → write. Reads like a table of contents.
+
+Everything is checked before anything is written; content errors raise `ContentErrors` with the
+full report and leave the output folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from . import resources
+from .config import SiteConfig, load_config
+from .content import Page, discover
+from .diagnostics import Diagnostic, Report
+from .errors import ContentErrors
+from .markdown import check_links, make_markdown, parse_page
+from .render import Renderer
+from .reviews import check_reviews
+from .rules import problem
+from .site import SiteModel, reserved_urls
+from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
+from .validate import check_body_placeholders, validate_page
+from .write import write_site
+
+ProgressFactory = Callable[[int], contextlib.AbstractContextManager[Callable[[int], None]]]
+
+
+@contextlib.contextmanager
+def no_progress(total: int) -> Iterator[Callable[[int], None]]:
+    yield lambda n: None
+
+
+@dataclass
+class BuildOptions:
+    content_dir: Path
+    out_dir: Path
+    today: date
+    strict: bool = False
+    checklist: Path = resources.STATUTORY_FILE
+    templates: Path = resources.TEMPLATES_DIR
+
+    @property
+    def display_root(self) -> str:
+        """The content folder as the editor named it, for messages."""
+        return self.content_dir.as_posix().rstrip("/") or "."
+
+
+@dataclass
+class Checked:
+    """The outcome of loading and validating a content folder."""
+
+    config: SiteConfig
+    pages: list[Page]
+    assets: list[str]
+    coverage: Coverage
+    markdown: MarkdownIt
+    report: Report = field(default_factory=Report)
+
+
+def check(options: BuildOptions) -> Checked:
+    """Load and validate everything; never writes. Raises ConfigError for bad settings."""
+    report = Report()
+    config, config_warnings = load_config(options.content_dir, options.display_root)
+    report.extend(config_warnings)
+    requirements = load_checklist(options.checklist)
+    requirement_ids = {r.id for r in requirements}
+    tree = discover(options.content_dir, options.display_root)
+    report.extend(tree.diagnostics)
+    md = make_markdown()
+    for page in tree.pages:
+        if page.readable:
+            report.extend(validate_page(page, requirement_ids))
+            report.extend(check_body_placeholders(page))
+            parse_page(md, page)
+            report.extend(check_reviews(page, config.review, options.today))
+    report.extend(check_urls(tree.pages))
+    by_rel = {page.rel: page for page in tree.pages}
+    assets = set(tree.assets)
+    for page in tree.pages:
+        report.extend(check_links(page, by_rel, assets))
+    coverage = compute_coverage(requirements, tree.pages, options.today)
+    checklist_display = _display_checklist(options.checklist)
+    report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
+    return Checked(config, tree.pages, tree.assets, coverage, md, report)
+
+
+def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tuple[Checked, int]:
+    """Check, then render and write the site atomically. Returns the check and files written."""
+    checked = check(options)
+    if checked.report.has_errors(options.strict):
+        raise ContentErrors(checked.report)
+    model = SiteModel(
+        config=checked.config,
+        today=options.today,
+        pages=checked.pages,
+        coverage=checked.coverage,
+        assets=checked.assets,
+    )
+    renderer = Renderer(model, checked.markdown, options.templates)
+    copies = [(rel, options.content_dir / rel) for rel in checked.assets]
+    with progress(renderer.count() + len(copies)) as update:
+        written = write_site(options.out_dir, renderer.render_all(), copies, update)
+    return checked, written
+
+
+def check_urls(pages: list[Page]) -> list[Diagnostic]:
+    """Two files may not share an output URL (case-insensitively), nor take a generated one;
+    an easy-read file needs its standard page beside it."""
+    found: list[Diagnostic] = []
+    reserved = {url.casefold() for url in reserved_urls()}
+    owners: dict[str, Page] = {}
+    rels = {page.rel for page in pages}
+    for page in pages:
+        key = page.url.casefold()
+        if key in reserved:
+            found.append(
+                problem(
+                    "url-collision",
+                    page.display,
+                    0,
+                    f"this file would be published at '{page.url}', which the build uses for a "
+                    "generated page; rename or move it",
+                )
+            )
+        elif key in owners:
+            found.append(
+                problem(
+                    "url-collision",
+                    page.display,
+                    0,
+                    f"this file and '{owners[key].display}' would both be published at "
+                    f"'{page.url}'; rename one of them",
+                )
+            )
+        else:
+            owners[key] = page
+        if page.is_easy_read and page.standard_rel not in rels:
+            found.append(
+                problem(
+                    "orphan-easy-read",
+                    page.display,
+                    0,
+                    f"this easy-read version has no standard page; add '{page.standard_rel}' "
+                    "or rename this file",
+                )
+            )
+    return found
+
+
+def _display_checklist(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

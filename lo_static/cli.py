@@ -1,0 +1,206 @@
+"""The `lo-static` command line: the one place that prints and chooses exit codes.
+
+Exit status: 0 built or checked (warnings allowed), 1 content errors, 2 usage or configuration
+errors. Problems go to standard output in the chosen format; progress and status lines go to
+standard error, so `--format json` output is always one clean JSON document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import resources, schema
+from .build import BuildOptions, build, check
+from .config import load_config
+from .diagnostics import Report, format_github, format_json, format_text
+from .errors import ConfigError, ContentErrors, LoStaticError
+from .scaffold import create
+
+FORMATS = ("text", "json", "github")
+
+
+def _today(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+def _content_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--content",
+            "content_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("content"),
+            show_default=True,
+            help="The content folder: site.yaml and the Markdown files.",
+        ),
+        click.option(
+            "--today",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="Treat this date (YYYY-MM-DD) as today, for reproducible review checks.",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="How to print problems: text, json (one document), or github (annotations).",
+        ),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _out_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("dist"),
+        show_default=True,
+        help="Where to write the site (replaced only when the build succeeds).",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lo-static")
+def main() -> None:
+    """Build an accessible, lawful SEND Local Offer website from Markdown."""
+
+
+def _print_report(report: Report, output_format: str, **extra: object) -> None:
+    if output_format == "json":
+        click.echo(format_json(report, **extra), nl=False)
+    elif output_format == "github":
+        click.echo(format_github(report), nl=False)
+    else:
+        click.echo(format_text(report), nl=False)
+
+
+def _fail(error: LoStaticError, output_format: str) -> None:
+    if isinstance(error, ContentErrors):
+        _print_report(error.report, output_format, ok=False)
+    elif output_format == "json":
+        click.echo(format_json(Report(), ok=False, config_error=str(error)), nl=False)
+    else:
+        click.echo(f"Error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _progress_factory(output_format: str) -> Callable[[int], Any]:
+    """A progress bar on an interactive terminal; silence in CI or when piped."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
+
+    @contextlib.contextmanager
+    def factory(total: int) -> Iterator[Callable[[int], None]]:
+        if not interactive or total < 200:
+            yield lambda n: None
+            return
+        with click.progressbar(length=total, label="Writing pages", file=sys.stderr) as bar:
+            yield bar.update
+
+    return factory
+
+
+@main.command("build")
+@_content_options
+@_out_option
+def build_command(
+    content_dir: Path,
+    out_dir: Path,
+    today: datetime | None,
+    output_format: str,
+    strict: bool,
+) -> None:
+    """Check the content, then build the site into --out."""
+    options = BuildOptions(content_dir, out_dir, _today(today), strict)
+    try:
+        checked, written = build(options, _progress_factory(output_format))
+    except LoStaticError as error:
+        _fail(error, output_format)
+        return
+    _print_report(checked.report, output_format, ok=True, files=written, out=str(out_dir))
+    if output_format != "json":
+        pages = sum(1 for p in checked.pages if p.published)
+        click.echo(f"Built {pages} pages ({written} files) into {out_dir.as_posix()}/", err=True)
+
+
+@main.command("check")
+@_content_options
+def check_command(
+    content_dir: Path, today: datetime | None, output_format: str, strict: bool
+) -> None:
+    """Check the content and write nothing."""
+    options = BuildOptions(content_dir, Path("dist"), _today(today), strict)
+    try:
+        checked = check(options)
+    except LoStaticError as error:
+        _fail(error, output_format)
+        return
+    failed = checked.report.has_errors(strict)
+    _print_report(checked.report, output_format, ok=not failed)
+    if failed:
+        sys.exit(1)
+
+
+@main.command("new")
+@click.argument("kind", type=click.Choice(["service", "page"]))
+@click.argument("title")
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("content"),
+    show_default=True,
+    help="The content folder to add the file to.",
+)
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Use this date (YYYY-MM-DD) for the review dates.")
+def new_command(kind: str, title: str, content_dir: Path, today: datetime | None) -> None:
+    """Start a new service or page with every required field to fill in."""
+    try:
+        max_months = load_config(content_dir, content_dir.as_posix())[0].review.max_months
+    except ConfigError:
+        max_months = 12
+    try:
+        path = create(content_dir, kind, title, _today(today), max_months)
+    except LoStaticError as error:
+        _fail(error, "text")
+        return
+    click.echo(f"Created {path.as_posix()}: replace every 'TODO:' before publishing.")
+
+
+@main.command("schema")
+@click.option("--write", "mode", flag_value="write", help="Regenerate the files.")
+@click.option("--check", "mode", flag_value="check", default=True,
+              help="Fail if the files are out of date (default).")
+def schema_command(mode: str) -> None:
+    """Regenerate (or check) checks/schema/*.json and the table in docs/content-model.md."""
+    expected = {resources.SCHEMA_DIR / name: text for name, text in
+                schema.json_schema_files().items()}
+    doc = resources.CONTENT_MODEL_DOC
+    expected[doc] = schema.update_docs(doc.read_text(encoding="utf-8"))
+    stale = [p for p, text in expected.items()
+             if not p.exists() or p.read_text(encoding="utf-8") != text]
+    if mode == "write":
+        for path in stale:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(expected[path], encoding="utf-8")
+            click.echo(f"wrote {path.relative_to(resources.PROJECT_ROOT).as_posix()}")
+        return
+    for path in stale:
+        click.echo(f"out of date: {path.relative_to(resources.PROJECT_ROOT).as_posix()}")
+    if stale:
+        click.echo("Run 'lo-static schema --write' to regenerate them.", err=True)
+        sys.exit(1)

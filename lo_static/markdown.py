@@ -1,0 +1,234 @@
+"""Markdown: the parser, the link checks that walk its tokens, and the render rules.
+
+Editors are not trusted with HTML: raw HTML is escaped, never rendered. Links are checked on the
+token stream (with real line numbers: `Token.map` counts from the body, so the body's offset in
+the file is added), and rewritten at render time from `.md` paths to relative output URLs, so the
+site works from a sub-path, a zip or `file://`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.anchors import anchors_plugin
+
+from .content import Page
+from .diagnostics import Diagnostic
+from .rules import problem
+
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def slugify(text: str) -> str:
+    """Heading text → anchor id, GitHub style: `## Who can use it?` → `who-can-use-it`."""
+    slug = re.sub(r"[^\w\- ]", "", text.strip().lower(), flags=re.UNICODE)
+    return re.sub(r"\s+", "-", slug).strip("-") or "section"
+
+
+def make_markdown() -> MarkdownIt:
+    """CommonMark plus tables and heading anchors; raw HTML is shown as text."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.use(anchors_plugin, min_level=2, max_level=6, slug_func=slugify)
+    # Keep every link in the token stream so the checks can see (and refuse) unsafe ones;
+    # the link render rule below never writes an unsafe href.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
+    return md
+
+
+def parse_page(md: MarkdownIt, page: Page) -> None:
+    """Tokenise the body and record its heading anchors."""
+    page.tokens = md.parse(page.body, {})
+    page.anchors = {
+        str(token.attrs["id"])
+        for token in page.tokens
+        if token.type == "heading_open" and "id" in token.attrs
+    }
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image target found in a body, with its file line."""
+
+    target: str
+    line: int
+    image: bool
+
+
+def iter_links(page: Page) -> Iterator[Link]:
+    """Every link and image in the page body, in order."""
+    block_line = page.body_line
+    for token in page.tokens:
+        if token.map:
+            block_line = page.body_line + token.map[0]
+        for child in token.children or ():
+            if child.type == "link_open":
+                yield Link(str(child.attrs.get("href", "")), block_line, image=False)
+            elif child.type == "image":
+                yield Link(str(child.attrs.get("src", "")), block_line, image=True)
+
+
+def scheme_of(target: str) -> str | None:
+    """The URL scheme, lowercased, ignoring the spaces and controls browsers ignore."""
+    match = _SCHEME.match(_INVISIBLE.sub("", unquote(target)))
+    return match[1].lower() if match else None
+
+
+def resolve(page_rel: str, target: str) -> tuple[str, str]:
+    """A relative link from `page_rel` → (content path, fragment). Path may start with '..'."""
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    if not path:
+        return page_rel, parts.fragment
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(page_rel), path))
+    return joined, parts.fragment
+
+
+def check_links(
+    page: Page, pages: dict[str, Page], assets: set[str]
+) -> list[Diagnostic]:
+    """Broken, unsafe and escaping links in one page."""
+    found: list[Diagnostic] = []
+    for link in iter_links(page):
+        found.extend(_check_link(page, link, pages, assets))
+    return found
+
+
+def _check_link(
+    page: Page, link: Link, pages: dict[str, Page], assets: set[str]
+) -> list[Diagnostic]:
+    what = "image" if link.image else "link"
+    target = link.target.strip()
+
+    def report(code: str, message: str) -> list[Diagnostic]:
+        return [problem(code, page.display, link.line, message)]
+
+    scheme = scheme_of(target)
+    if scheme is not None:
+        if scheme in SAFE_SCHEMES:
+            return []
+        return report(
+            "unsafe-link",
+            f"{what} '{target[:60]}' uses '{scheme}:', which is not allowed; link to "
+            "https://, mailto: or tel: addresses, or to another .md file",
+        )
+    if target.startswith("//"):
+        return []
+    if target.startswith("/"):
+        return report(
+            "broken-link",
+            f"{what} '{target}' starts with '/'; write a relative path to the file, "
+            "like ../services/speech-therapy.md, so the site works in any folder",
+        )
+    rel, fragment = resolve(page.rel, target)
+    if rel == ".." or rel.startswith("../") or rel.startswith("/"):
+        return report(
+            "link-outside-content",
+            f"{what} '{target}' points outside the content folder; link only to files inside it",
+        )
+    if rel.endswith(".md"):
+        if rel not in pages:
+            close = difflib.get_close_matches(rel, list(pages), n=1, cutoff=0.7)
+            advice = f"did you mean '{_relative(page.rel, close[0])}'?" if close else (
+                "check the file name and folder"
+            )
+            return report("broken-link", f"{what} '{target}' goes to no file: {advice}")
+        if page.published and not pages[rel].published:
+            return report(
+                "broken-link",
+                f"{what} '{target}' goes to a draft page, which is not published; "
+                "remove the link or publish that page",
+            )
+        if fragment and fragment not in pages[rel].anchors:
+            close = difflib.get_close_matches(fragment, sorted(pages[rel].anchors), n=1)
+            advice = f"did you mean '#{close[0]}'?" if close else "link to a heading that exists"
+            return report(
+                "broken-anchor", f"{what} '{target}': '{rel}' has no heading '#{fragment}': {advice}"
+            )
+        return []
+    if rel not in assets:
+        if rel in {p.rsplit(".", 1)[0] for p in pages} or rel + ".md" in pages:
+            return report("broken-link", f"{what} '{target}': link to the .md file, '{target}.md'")
+        return report("broken-link", f"{what} '{target}' goes to no file in the content folder")
+    return []
+
+
+def _relative(from_rel: str, to_rel: str) -> str:
+    return posixpath.relpath(to_rel, posixpath.dirname(from_rel) or ".")
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+LinkResolver = Callable[[str], str | None]
+"""Given a content path (`services/x.md` or an asset), the relative URL from the current page."""
+
+
+def render_body(md: MarkdownIt, page: Page, url_for: LinkResolver) -> str:
+    """HTML for the page body, with links rewritten through `url_for`."""
+    env: dict[str, Any] = {"page": page, "url_for": url_for}
+    return md.renderer.render(page.tokens, md.options, env)
+
+
+def _rewrite(target: str, env: EnvType) -> str | None:
+    """Output href for a Markdown link target; None when the target must not be written."""
+    target = target.strip()
+    scheme = scheme_of(target)
+    if scheme is not None:
+        return target if scheme in SAFE_SCHEMES else None
+    if target.startswith(("#", "//")):
+        return target
+    page: Page = env["page"]
+    rel, fragment = resolve(page.rel, target)
+    url = env["url_for"](rel)
+    if url is None:
+        return None
+    return url + (f"#{fragment}" if fragment else "")
+
+
+def _render_link_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    href = _rewrite(str(token.attrs.get("href", "")), env)
+    if href is None:
+        token.attrs.pop("href", None)
+    else:
+        token.attrs["href"] = href
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    src = _rewrite(str(token.attrs.get("src", "")), env)
+    token.attrs["src"] = src or ""
+    return self.image(tokens, idx, options, env)
+
+
+def _render_table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return '<div class="app-table-wrap">\n' + self.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"

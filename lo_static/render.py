@@ -1,0 +1,182 @@
+"""Render the site model to HTML and XML with Jinja2, in memory.
+
+Autoescape is on and undefined variables are errors (a template typo must never render as empty
+text). Only Markdown output is marked safe, and Markdown never passes raw HTML through. Content
+is never treated as a template, so `{{ }}` in content stays text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import site as site_module
+from .content import Page, output_path
+from .markdown import render_body
+from .schema import Field, fields_for
+from .site import Crumb, Listing, SiteModel, relative
+
+STYLESHEET = "assets/site.css"
+PAGE_TEMPLATES = {"page": "page.html", "service": "service.html", "feedback": "feedback.html",
+                  "news": "news.html"}
+
+
+def make_environment(templates_dir: Path) -> Environment:
+    """The Jinja2 environment: autoescape, StrictUndefined, no surprises."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    for name in ("AGE_LABELS", "NEED_LABELS", "TOPIC_LABELS", "LEVEL_LABELS",
+                 "COVERAGE_LABELS", "THEME_LABELS", "STATUS_LABELS"):
+        env.globals[name] = getattr(site_module, name)
+    env.globals.update(
+        topic_url=site_module.topic_url,
+        age_url=site_module.age_url,
+        need_url=site_module.need_url,
+        SERVICES_URL=site_module.SERVICES_URL,
+        A_TO_Z_URL=site_module.A_TO_Z_URL,
+        LAW_URL=site_module.LAW_URL,
+        FEEDBACK_URL=site_module.FEEDBACK_URL,
+        NEWS_URL=site_module.NEWS_URL,
+    )
+    return env
+
+
+def with_defaults(meta: dict[str, Any], specs: list[Field] | tuple[Field, ...]) -> dict[str, Any]:
+    """`meta` with every field its kind allows present (None when not given), for templates."""
+    full: dict[str, Any] = {}
+    for spec in specs:
+        value = meta.get(spec.name)
+        if spec.type == "mapping" and value is not None:
+            value = with_defaults(value, spec.fields)
+        full[spec.name] = value
+    return full
+
+
+def long_date(value: date | None) -> str:
+    """`2026-09-30` → `30 September 2026` (GOV.UK style)."""
+    if not isinstance(value, date):
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+class Renderer:
+    """Turns a `SiteModel` into `{output path: bytes}`."""
+
+    def __init__(self, model: SiteModel, md: MarkdownIt, templates_dir: Path) -> None:
+        self.model = model
+        self.md = md
+        self.env = make_environment(templates_dir)
+        self.css = (templates_dir / "assets" / "site.css").read_bytes()
+        digest = hashlib.sha256(self.css).hexdigest()[:10]
+        self.css_version = digest
+
+    def render_all(self) -> Iterator[tuple[str, bytes]]:
+        """Every output file, in a stable order."""
+        yield STYLESHEET, self.css
+        for page in self.model.pages:
+            yield page.url, self.render_page(page).encode("utf-8")
+        for listing in self.model.listings:
+            yield listing.url, self.render_listing(listing).encode("utf-8")
+        yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
+
+    def count(self) -> int:
+        return 2 + len(self.model.pages) + len(self.model.listings)
+
+    def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
+        config = self.model.config
+
+        def link(target: str) -> str:
+            if url == site_module.NOT_FOUND_URL and config.base_url:
+                # The 404 page is served at any depth, so only absolute links work there.
+                return config.base_url + target.removesuffix("index.html")
+            return relative(url, target)
+
+        canonical = ""
+        if config.base_url:
+            pretty = url.removesuffix("index.html")
+            canonical = config.base_url + pretty
+        return {
+            "site": config,
+            "model": self.model,
+            "url": url,
+            "link": link,
+            "title": title,
+            "summary": summary,
+            "crumbs": crumbs,
+            "stylesheet": f"{link(STYLESHEET)}?v={self.css_version}",
+            "canonical": canonical,
+            "page_for": self._page_for,
+        }
+
+    def _page_for(self, rel: str) -> Page | None:
+        return self.model.by_rel.get(rel)
+
+    def render_page(self, page: Page) -> str:
+        url_for = self._url_for(page)
+        context = self._common(
+            page.url, page.title, str(page.meta.get("summary", "")), self.model.crumbs(page)
+        )
+        context.update(
+            page=page,
+            meta=with_defaults(page.meta, fields_for(page.kind)),
+            body=Markup(render_body(self.md, page, url_for)),
+            easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
+            standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
+        )
+        template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
+        return self.env.get_template(template).render(context)
+
+    def render_listing(self, listing: Listing) -> str:
+        context = self._common(listing.url, listing.title, listing.summary, listing.crumbs)
+        context.update(listing.context)
+        return self.env.get_template(listing.template).render(context)
+
+    def _url_for(self, page: Page) -> Callable[[str], str | None]:
+        by_rel = self.model.by_rel
+
+        def url_for(rel: str) -> str | None:
+            if rel.endswith(".md"):
+                if rel not in by_rel:
+                    return None  # a draft: never link to unpublished pages
+                return relative(page.url, output_path(rel))
+            return relative(page.url, rel)
+
+        return url_for
+
+    def sitemap(self) -> str:
+        """sitemap.xml: absolute URLs when `base_url` is set, else root-relative paths."""
+        base = self.model.config.base_url or "/"
+        entries = []
+        for page in sorted(self.model.pages, key=lambda p: p.url):
+            loc = base + page.url.removesuffix("index.html")
+            lastmod = page.meta.get("last_reviewed") or page.meta.get("date")
+            item = f"  <url><loc>{xml_escape(loc)}</loc>"
+            if isinstance(lastmod, date):
+                item += f"<lastmod>{lastmod.isoformat()}</lastmod>"
+            entries.append(item + "</url>")
+        for listing in sorted(self.model.listings, key=lambda item: item.url):
+            if listing.url == site_module.NOT_FOUND_URL:
+                continue
+            loc = base + listing.url.removesuffix("index.html")
+            entries.append(f"  <url><loc>{xml_escape(loc)}</loc></url>")
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + "\n".join(entries)
+            + "\n</urlset>\n"
+        )

@@ -1,0 +1,76 @@
+"""The registry of every rule the build enforces: a stable code, a default severity, a purpose.
+
+Codes are part of the public contract (CI annotations, `--format json`, the docs table), so a
+rule is only ever added here, never renamed. Checks create diagnostics through `problem()` so an
+unknown code fails loudly in tests rather than slipping through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    purpose: str
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in [
+        # Reading files
+        Rule("encoding", E, "Files must be UTF-8 text."),
+        Rule("front-matter", E, "Markdown files start with YAML front matter between `---` lines."),
+        Rule("yaml-syntax", E, "Front matter and site.yaml must be valid YAML."),
+        Rule("duplicate-key", E, "A field may appear only once in a file's front matter."),
+        # Fields
+        Rule("missing-field", E, "Every required field for the page's kind is present."),
+        Rule("wrong-type", E, "Each field holds the right kind of value (text, list, date...)."),
+        Rule("bad-value", E, "Fields with a fixed list of values use one of them."),
+        Rule("invalid-date", E, "Dates are real calendar dates written YYYY-MM-DD."),
+        Rule("invalid-email", E, "Email addresses are well formed."),
+        Rule("invalid-phone", E, "Phone numbers are UK numbers written with digits and spaces."),
+        Rule("invalid-url", E, "Web addresses start with https:// (or http://) and have a host."),
+        Rule("invalid-postcode", E, "Addresses carry a valid UK postcode."),
+        Rule("summary-too-long", E, "Summaries are at most 160 characters (search and listings)."),
+        Rule("empty-value", E, "Required text fields are not blank."),
+        Rule("placeholder", E, "Placeholders left by `lo-static new` are replaced before publishing."),
+        Rule("unknown-field", W, "Fields the content model does not know (often a typo)."),
+        Rule("unknown-requirement", E, "`statutory` names only requirements in checks/statutory.yaml."),
+        # Review dates (CoP 4.7: the Local Offer must be up to date)
+        Rule("review-order", E, "`review_by` comes after `last_reviewed`."),
+        Rule("review-too-far", E, "`review_by` is at most `review.max_months` after `last_reviewed`."),
+        Rule("reviewed-in-future", E, "`last_reviewed` is not later than today."),
+        Rule("review-overdue", E, "Pages past their `review_by` date must be reviewed."),
+        Rule("review-due-soon", W, "Pages due for review within `review.warn_days`."),
+        # Links and URLs
+        Rule("broken-link", E, "Links to other content files point at files that exist."),
+        Rule("broken-anchor", E, "Links to `#anchors` point at headings that exist."),
+        Rule("unsafe-link", E, "No `javascript:`, `data:` or `vbscript:` links."),
+        Rule("link-outside-content", E, "Links do not reach outside the content folder."),
+        Rule("url-collision", E, "Two files never map to the same web address."),
+        Rule("orphan-easy-read", E, "An easy-read file sits beside the standard page it belongs to."),
+        Rule("bad-filename", E, "File and folder names make clean web addresses."),
+        # The Local Offer as a whole
+        Rule("statutory-missing", E, "Every `must` requirement is met by a published page."),
+        Rule("statutory-should", W, "Every `should` requirement is met by a published page."),
+        Rule("coverage-age-group", E, "At least one service for each age group, 0 to 25 (CoP 4.7)."),
+        Rule("coverage-out-of-area", E, "At least one service outside the area (CoP 4.4)."),
+        Rule("coverage-service-level", W, "Services at each level: universal, targeted, specialist."),
+        Rule("comments-not-published", E, "Comments and responses from the last 12 months (CoP 4.24)."),
+        # site.yaml
+        Rule("site-config", W, "site.yaml keys the build does not know (often a typo)."),
+    ]
+}
+
+
+def problem(code: str, path: str, line: int, message: str) -> Diagnostic:
+    """A diagnostic for a registered rule, at its default severity."""
+    rule = RULES[code]
+    return Diagnostic(path=path, line=line, code=code, severity=rule.severity, message=message)
