@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from . import resources
 from .config import SiteConfig, load_config
 from .content import Page, discover
-from .diagnostics import Diagnostic, Report
+from .diagnostics import Diagnostic, Report, Severity
 from .errors import ContentErrors
 from .markdown import check_links, make_markdown, parse_page
 from .render import Renderer
@@ -85,8 +85,11 @@ def check(options: BuildOptions) -> Checked:
     for page in tree.pages:
         report.extend(check_links(page, by_rel, assets))
     coverage = compute_coverage(requirements, tree.pages, options.today)
-    checklist_display = _display_checklist(options.checklist)
-    report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
+    if not _front_matter_errors(report, tree.pages):
+        # Coverage is judged once every page can be read and its fields are valid; before
+        # that, a typo in one page would show up again as a missing requirement.
+        checklist_display = _display_checklist(options.checklist)
+        report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
     return Checked(config, tree.pages, tree.assets, coverage, md, report)
 
 
@@ -153,8 +156,29 @@ def check_urls(pages: list[Page]) -> list[Diagnostic]:
     return found
 
 
+FRONT_MATTER_CODES = frozenset(
+    {
+        "encoding", "front-matter", "yaml-syntax", "duplicate-key", "missing-field",
+        "wrong-type", "bad-value", "invalid-date", "invalid-email", "invalid-phone",
+        "invalid-url", "invalid-postcode", "summary-too-long", "empty-value", "placeholder",
+        "unknown-requirement", "bad-filename",
+    }
+)
+"""Errors that mean a page's fields are not yet known, so coverage cannot be judged fairly."""
+
+
+def _front_matter_errors(report: Report, pages: list[Page]) -> bool:
+    """True when some page could not be read or has an invalid field."""
+    return any(not p.readable for p in pages) or any(
+        d.code in FRONT_MATTER_CODES and d.severity is Severity.ERROR for d in report.items
+    )
+
+
 def _display_checklist(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The checklist's path as editors see it: relative to the project when it is ours."""
+    for root in (resources.PROJECT_ROOT, Path.cwd()):
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()

@@ -155,7 +155,7 @@ def _check_link(
                 f"{what} '{target}' goes to a draft page, which is not published; "
                 "remove the link or publish that page",
             )
-        if fragment and fragment not in pages[rel].anchors:
+        if fragment and pages[rel].readable and fragment not in pages[rel].anchors:
             close = difflib.get_close_matches(fragment, sorted(pages[rel].anchors), n=1)
             advice = f"did you mean '#{close[0]}'?" if close else "link to a heading that exists"
             return report(

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from . import site as site_module
 from .content import Page, output_path
 from .markdown import render_body
-from .schema import Field, fields_for
+from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
 
 STYLESHEET = "assets/site.css"
@@ -133,7 +133,7 @@ class Renderer:
         )
         context.update(
             page=page,
-            meta=with_defaults(page.meta, fields_for(page.kind)),
+            meta=with_defaults(page.meta, FIELDS),
             body=Markup(render_body(self.md, page, url_for)),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,

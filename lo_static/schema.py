@@ -68,7 +68,8 @@ class Field:
     description: str
     hint: str
     required: frozenset[str] = frozenset()
-    allowed: frozenset[str] = ALL
+    allowed: frozenset[str] | None = None
+    """Kinds that may use the field; by default the kinds that require it (or every kind)."""
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     example: str = ""
@@ -80,6 +81,8 @@ class Field:
         return kind in self.required
 
     def is_allowed(self, kind: str) -> bool:
+        if self.allowed is None:
+            return kind in self.required if self.required else True
         return kind in self.allowed or kind in self.required
 
 
@@ -142,6 +145,7 @@ FIELDS: tuple[Field, ...] = (
         "The date someone last checked the page was right (YYYY-MM-DD).",
         "give the date the page was last checked, like 2026-09-30",
         required=REVIEWED,
+        allowed=ALL,
         example="2026-10-14",
         citation="CoP 4.7",
     ),
@@ -152,6 +156,7 @@ FIELDS: tuple[Field, ...] = (
         "(12 by default) after `last_reviewed`. After it the build fails.",
         "give the date the page must be checked again by, like 2027-09-30",
         required=REVIEWED,
+        allowed=ALL,
         example="2027-09-30",
         citation="CoP 4.7",
     ),
@@ -177,6 +182,7 @@ FIELDS: tuple[Field, ...] = (
         "The ages the page or service is for.",
         "list the age groups it is for, from " + ", ".join(AGE_GROUPS),
         required=SERVICE,
+        allowed=ALL,
         choices=AGE_GROUPS,
         example="[0-5, 5-11]",
     ),

@@ -1,0 +1,99 @@
+"""The pipeline as a whole: URL rules, atomic output, byte-identical rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from tests.conftest import SiteDir, assert_only_error, run
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root → sha256, plus modification times, to prove nothing changed."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest[path.relative_to(root).as_posix()] = (
+                hashlib.sha256(path.read_bytes()).hexdigest() + f":{stat.st_mtime_ns}"
+            )
+    return digest
+
+
+def test_two_files_one_url_case_insensitively(site: SiteDir) -> None:
+    site.write("services/Speech-Therapy.md", site.text("services/speech-therapy.md"))
+    assert_only_error(
+        "url-collision", "content/services/speech-therapy.md", 0, message="Speech-Therapy.md"
+    )
+
+
+def test_page_and_folder_index_share_a_url(site: SiteDir) -> None:
+    site.write("about/guide/index.md", site.text("about/guide.md").replace("(../", "(../../"))
+    assert_only_error("url-collision", "content/about/guide.md", 0, message="about/guide/index.md")
+
+
+def test_content_cannot_take_a_generated_url(site: SiteDir) -> None:
+    site.write("services/index.md", site.text("services/speech-therapy.md"))
+    assert_only_error("url-collision", "content/services/index.md", 0, message="generated page")
+
+
+def test_easy_read_needs_its_standard_page(site: SiteDir) -> None:
+    site.write("about/other.easy-read.md", site.text("about/guide.easy-read.md"))
+    assert_only_error("orphan-easy-read", "content/about/other.easy-read.md", 0)
+
+
+def test_failed_build_leaves_previous_output_untouched(site: SiteDir) -> None:
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    dist = site.path.parent / "dist"
+    before = tree_digest(dist)
+    assert before
+    site.edit("services/speech-therapy.md", "cost: Free", "cost: [broken]")
+    result = run("build", "--today", "2026-11-23")
+    assert result.exit_code == 1
+    assert tree_digest(dist) == before
+    leftovers = [p.name for p in site.path.parent.iterdir() if p.name.startswith(".dist")]
+    assert leftovers == []
+
+
+def test_failed_first_build_creates_no_output(site: SiteDir) -> None:
+    site.edit("services/speech-therapy.md", "cost: Free", "cost: [broken]")
+    assert run("build", "--today", "2026-11-23").exit_code == 1
+    assert not (site.path.parent / "dist").exists()
+
+
+def test_build_replaces_stale_files(site: SiteDir) -> None:
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    stale = site.path.parent / "dist" / "stale.html"
+    stale.write_text("old")
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    assert not stale.exists()
+
+
+def test_output_that_is_a_file_is_a_clear_error(site: SiteDir) -> None:
+    (site.path.parent / "out").write_text("not a folder")
+    result = run("build", "--today", "2026-11-23", "--out", "out")
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+    assert (site.path.parent / "out").read_text() == "not a folder"
+
+
+def test_builds_are_byte_identical(site: SiteDir) -> None:
+    assert run("build", "--today", "2026-11-23", "--out", "one").exit_code == 0
+    os.utime(site.path / "index.md")  # touching sources must not matter
+    assert run("build", "--today", "2026-11-23", "--out", "two").exit_code == 0
+    one = {k: v.split(":")[0] for k, v in tree_digest(site.path.parent / "one").items()}
+    two = {k: v.split(":")[0] for k, v in tree_digest(site.path.parent / "two").items()}
+    assert one == two
+    assert len(one) > 10
+
+
+def test_drafts_are_checked_but_not_published(site: SiteDir) -> None:
+    site.write("about/draft-page.md", site.text("about/guide.md").replace(
+        "owner: Local Offer Team", "owner: Local Offer Team\ndraft: true"))
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    dist = site.path.parent / "dist"
+    assert not (dist / "about/draft-page").exists()
+    assert "draft-page" not in (dist / "sitemap.xml").read_text()
+    site.edit("about/draft-page.md", "title: A guide for families", "title: [broken]")
+    assert run("build", "--today", "2026-11-23").exit_code == 1

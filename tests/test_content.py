@@ -1,0 +1,79 @@
+"""Reading files: encodings, front-matter delimiters, file names, symlinks."""
+
+from __future__ import annotations
+
+import os
+
+from lo_static.content import kind_of, output_path
+from tests.conftest import SiteDir, assert_only_error, check_json
+
+NEWS = "news/2026-10-new-site.md"
+
+
+def test_output_paths_are_pretty_urls() -> None:
+    assert output_path("index.md") == "index.html"
+    assert output_path("services/speech.md") == "services/speech/index.html"
+    assert output_path("about/index.md") == "about/index.html"
+    assert output_path("about/guide.easy-read.md") == "about/guide/easy-read/index.html"
+
+
+def test_kind_comes_from_the_top_folder() -> None:
+    assert kind_of("services/a.md") == "service"
+    assert kind_of("feedback/a.md") == "feedback"
+    assert kind_of("news/a.md") == "news"
+    assert kind_of("leaflets/a.md") == "leaflet"
+    assert kind_of("about/services/a.md") == "page"
+    assert kind_of("services.md") == "page"
+
+
+def test_file_without_front_matter(site: SiteDir) -> None:
+    site.write(NEWS, "Just some text\n")
+    assert_only_error("front-matter", f"content/{NEWS}", 1, message="must start with front matter")
+
+
+def test_front_matter_never_closed(site: SiteDir) -> None:
+    site.write(NEWS, "---\ntitle: x\nsummary: y\n")
+    assert_only_error("front-matter", f"content/{NEWS}", 1, message="never closed")
+
+
+def test_empty_file(site: SiteDir) -> None:
+    site.write(NEWS, "")
+    assert_only_error("front-matter", f"content/{NEWS}", 1)
+
+
+def test_not_utf8_names_the_line(site: SiteDir) -> None:
+    text = site.text(NEWS).encode("utf-8").replace(b"faster", b"f\xe9ster")
+    site.write(NEWS, text)
+    assert_only_error("encoding", f"content/{NEWS}", 8, message="save it as UTF-8")
+
+
+def test_byte_order_mark_and_windows_line_endings_just_work(site: SiteDir) -> None:
+    text = site.text("services/speech-therapy.md").replace("\n", "\r\n")
+    site.write("services/speech-therapy.md", "\ufeff".encode() + text.encode("utf-8"))
+    exit_code, document = check_json()
+    assert exit_code == 0, document
+
+
+def test_line_numbers_survive_windows_line_endings(site: SiteDir) -> None:
+    text = site.text("services/speech-therapy.md").replace("service_level: specialist", "service_level: x")
+    site.write("services/speech-therapy.md", text.replace("\n", "\r\n").encode())
+    assert_only_error("bad-value", "content/services/speech-therapy.md", 8)
+
+
+def test_file_names_must_make_clean_addresses(site: SiteDir) -> None:
+    site.write("about/my page.md", site.text("about/guide.md"))
+    assert_only_error("bad-filename", "content/about/my page.md", 0, message="rename it")
+
+
+def test_symlink_outside_the_content_folder(site: SiteDir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    secret = tmp_path / "secret.md"
+    secret.write_text(site.text("about/guide.md"))
+    os.symlink(secret, site.path / "about" / "linked.md")
+    assert_only_error("link-outside-content", "content/about/linked.md", 0)
+
+
+def test_hidden_files_are_ignored(site: SiteDir) -> None:
+    site.write(".git/notes.md", "not front matter")
+    site.write("about/.draft.md", "not front matter")
+    exit_code, _ = check_json()
+    assert exit_code == 0
