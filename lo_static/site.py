@@ -160,7 +160,7 @@ class SiteModel:
         for page in self.standard:
             for value in page.meta.get(key, ()):
                 groups[value].append(page)
-        return {v: items for v, items in groups.items() if items}
+        return groups
 
     # -- generated pages ---------------------------------------------------------------------
 
