@@ -1,6 +1,6 @@
 """Build content/ into dist/: the same as `lo-static build` with the defaults.
 
-    python build.py [any lo-static build options]
+python build.py [any lo-static build options]
 """
 
 import sys

@@ -158,10 +158,23 @@ def check_urls(pages: list[Page]) -> list[Diagnostic]:
 
 FRONT_MATTER_CODES = frozenset(
     {
-        "encoding", "front-matter", "yaml-syntax", "duplicate-key", "missing-field",
-        "wrong-type", "bad-value", "invalid-date", "invalid-email", "invalid-phone",
-        "invalid-url", "invalid-postcode", "summary-too-long", "empty-value", "placeholder",
-        "unknown-requirement", "bad-filename",
+        "encoding",
+        "front-matter",
+        "yaml-syntax",
+        "duplicate-key",
+        "missing-field",
+        "wrong-type",
+        "bad-value",
+        "invalid-date",
+        "invalid-email",
+        "invalid-phone",
+        "invalid-url",
+        "invalid-postcode",
+        "summary-too-long",
+        "empty-value",
+        "placeholder",
+        "unknown-requirement",
+        "bad-filename",
     }
 )
 """Errors that mean a page's fields are not yet known, so coverage cannot be judged fairly."""

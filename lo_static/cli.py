@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from . import resources, schema
+from . import resources, rules, schema
 from .build import BuildOptions, build, check
 from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
@@ -165,8 +165,12 @@ def check_command(
     show_default=True,
     help="The content folder to add the file to.",
 )
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Use this date (YYYY-MM-DD) for the review dates.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Use this date (YYYY-MM-DD) for the review dates.",
+)
 def new_command(kind: str, title: str, content_dir: Path, today: datetime | None) -> None:
     """Start a new service or page with every required field to fill in."""
     try:
@@ -183,16 +187,23 @@ def new_command(kind: str, title: str, content_dir: Path, today: datetime | None
 
 @main.command("schema")
 @click.option("--write", "mode", flag_value="write", help="Regenerate the files.")
-@click.option("--check", "mode", flag_value="check", default=True,
-              help="Fail if the files are out of date (default).")
+@click.option(
+    "--check",
+    "mode",
+    flag_value="check",
+    default=True,
+    help="Fail if the files are out of date (default).",
+)
 def schema_command(mode: str) -> None:
     """Regenerate (or check) checks/schema/*.json and the table in docs/content-model.md."""
-    expected = {resources.SCHEMA_DIR / name: text for name, text in
-                schema.json_schema_files().items()}
+    expected = {
+        resources.SCHEMA_DIR / name: text for name, text in schema.json_schema_files().items()
+    }
     doc = resources.CONTENT_MODEL_DOC
-    expected[doc] = schema.update_docs(doc.read_text(encoding="utf-8"))
-    stale = [p for p, text in expected.items()
-             if not p.exists() or p.read_text(encoding="utf-8") != text]
+    expected[doc] = rules.update_docs(schema.update_docs(doc.read_text(encoding="utf-8")))
+    stale = [
+        p for p, text in expected.items() if not p.exists() or p.read_text(encoding="utf-8") != text
+    ]
     if mode == "write":
         for path in stale:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -138,7 +138,9 @@ class _ConfigReader:
                 f"{self.display}:1: site.yaml must be 'key: value' lines, at least:\n\n{EXAMPLE}\n"
             )
         for key, line in self.document.duplicate_keys:
-            self.errors.append(f"{self.display}:{line}: '{'.'.join(map(str, key))}' is written twice")
+            self.errors.append(
+                f"{self.display}:{line}: '{'.'.join(map(str, key))}' is written twice"
+            )
         values = self.section(data, SCHEMA, ())
         for required in ("council", "title"):
             if not values.get(required):
@@ -179,8 +181,10 @@ class _ConfigReader:
             dotted = ".".join(where)
             if key not in schema:
                 close = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
-                advice = f"did you mean '{close[0]}'?" if close else (
-                    "known keys here are " + ", ".join(schema)
+                advice = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else ("known keys here are " + ", ".join(schema))
                 )
                 self.warnings.append(
                     problem(

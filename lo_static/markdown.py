@@ -100,9 +100,7 @@ def resolve(page_rel: str, target: str) -> tuple[str, str]:
     return joined, parts.fragment
 
 
-def check_links(
-    page: Page, pages: dict[str, Page], assets: set[str]
-) -> list[Diagnostic]:
+def check_links(page: Page, pages: dict[str, Page], assets: set[str]) -> list[Diagnostic]:
     """Broken, unsafe and escaping links in one page."""
     found: list[Diagnostic] = []
     for link in iter_links(page):
@@ -145,8 +143,10 @@ def _check_link(
     if rel.endswith(".md"):
         if rel not in pages:
             close = difflib.get_close_matches(rel, list(pages), n=1, cutoff=0.7)
-            advice = f"did you mean '{_relative(page.rel, close[0])}'?" if close else (
-                "check the file name and folder"
+            advice = (
+                f"did you mean '{_relative(page.rel, close[0])}'?"
+                if close
+                else ("check the file name and folder")
             )
             return report("broken-link", f"{what} '{target}' goes to no file: {advice}")
         if page.published and not pages[rel].published:
@@ -159,7 +159,8 @@ def _check_link(
             close = difflib.get_close_matches(fragment, sorted(pages[rel].anchors), n=1)
             advice = f"did you mean '#{close[0]}'?" if close else "link to a heading that exists"
             return report(
-                "broken-anchor", f"{what} '{target}': '{rel}' has no heading '#{fragment}': {advice}"
+                "broken-anchor",
+                f"{what} '{target}': '{rel}' has no heading '#{fragment}': {advice}",
             )
         return []
     if rel not in assets:

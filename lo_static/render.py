@@ -25,8 +25,12 @@ from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
 
 STYLESHEET = "assets/site.css"
-PAGE_TEMPLATES = {"page": "page.html", "service": "service.html", "feedback": "feedback.html",
-                  "news": "news.html"}
+PAGE_TEMPLATES = {
+    "page": "page.html",
+    "service": "service.html",
+    "feedback": "feedback.html",
+    "news": "news.html",
+}
 
 
 def make_environment(templates_dir: Path) -> Environment:
@@ -40,8 +44,15 @@ def make_environment(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = long_date
-    for name in ("AGE_LABELS", "NEED_LABELS", "TOPIC_LABELS", "LEVEL_LABELS",
-                 "COVERAGE_LABELS", "THEME_LABELS", "STATUS_LABELS"):
+    for name in (
+        "AGE_LABELS",
+        "NEED_LABELS",
+        "TOPIC_LABELS",
+        "LEVEL_LABELS",
+        "COVERAGE_LABELS",
+        "THEME_LABELS",
+        "STATUS_LABELS",
+    ):
         env.globals[name] = getattr(site_module, name)
     env.globals.update(
         topic_url=site_module.topic_url,

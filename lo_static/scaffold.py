@@ -71,7 +71,7 @@ def _quote(text: str) -> str:
 def create(content_dir: Path, kind: str, title: str, today: date, max_months: int) -> Path:
     """Write the scaffold; refuses to overwrite an existing file."""
     if not title.strip():
-        raise ConfigError("give a title, like: lo-static new service \"Speech therapy\"")
+        raise ConfigError('give a title, like: lo-static new service "Speech therapy"')
     folder = content_dir / FOLDERS[kind]
     path = folder / f"{slugify(title)}.md"
     if path.exists():

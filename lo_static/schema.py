@@ -9,11 +9,16 @@ both; a test fails while they are out of date.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 KINDS = ("page", "service", "feedback", "news", "leaflet")
-KIND_FOLDERS = {"services": "service", "feedback": "feedback", "news": "news", "leaflets": "leaflet"}
+KIND_FOLDERS = {
+    "services": "service",
+    "feedback": "feedback",
+    "news": "news",
+    "leaflets": "leaflet",
+}
 KIND_PLURALS = {
     "page": "pages",
     "service": "services",
@@ -93,7 +98,13 @@ ADDRESS = Field(
     "give the street, town and postcode",
     allowed=SERVICE,
     fields=(
-        Field("name", "text", "The building or venue, if it has a name.", "name the venue", allowed=SERVICE),
+        Field(
+            "name",
+            "text",
+            "The building or venue, if it has a name.",
+            "name the venue",
+            allowed=SERVICE,
+        ),
         Field("street", "text", "Street address.", "give the street", required=SERVICE),
         Field("town", "text", "Town.", "give the town", required=SERVICE),
         Field("postcode", "postcode", "A UK postcode.", "give the postcode", required=SERVICE),
@@ -110,9 +121,21 @@ CONTACT = Field(
     required=SERVICE,
     allowed=SERVICE,
     fields=(
-        Field("phone", "phone", "A UK phone number, like 01632 960123.", "give the number", allowed=SERVICE),
+        Field(
+            "phone",
+            "phone",
+            "A UK phone number, like 01632 960123.",
+            "give the number",
+            allowed=SERVICE,
+        ),
         Field("email", "email", "An email address.", "give the email address", allowed=SERVICE),
-        Field("website", "url", "A full web address starting https://.", "give the address", allowed=SERVICE),
+        Field(
+            "website",
+            "url",
+            "A full web address starting https://.",
+            "give the address",
+            allowed=SERVICE,
+        ),
         ADDRESS,
     ),
     one_of=("phone", "email", "website"),

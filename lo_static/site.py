@@ -206,30 +206,57 @@ class SiteModel:
             )
         if self.news:
             listings.append(
-                Listing(NEWS_URL, "news_list.html", "News", "Local SEND news and updates.",
-                        {"items": self.news}, [home])
+                Listing(
+                    NEWS_URL,
+                    "news_list.html",
+                    "News",
+                    "Local SEND news and updates.",
+                    {"items": self.news},
+                    [home],
+                )
             )
         for topic, pages in self.grouped("topics", TOPICS).items():
             listings.append(
-                Listing(topic_url(topic), "group.html", TOPIC_LABELS[topic],
-                        f"Pages and services about {TOPIC_LABELS[topic].lower()}.",
-                        {"items": pages}, [home])
+                Listing(
+                    topic_url(topic),
+                    "group.html",
+                    TOPIC_LABELS[topic],
+                    f"Pages and services about {TOPIC_LABELS[topic].lower()}.",
+                    {"items": pages},
+                    [home],
+                )
             )
         for group, pages in self.grouped("age_groups", AGE_GROUPS).items():
             listings.append(
-                Listing(age_url(group), "group.html", f"Ages {AGE_LABELS[group]}",
-                        f"Pages and services for children and young people aged "
-                        f"{AGE_LABELS[group]}.", {"items": pages}, [home])
+                Listing(
+                    age_url(group),
+                    "group.html",
+                    f"Ages {AGE_LABELS[group]}",
+                    f"Pages and services for children and young people aged {AGE_LABELS[group]}.",
+                    {"items": pages},
+                    [home],
+                )
             )
         for need, pages in self.grouped("need_types", NEED_TYPES).items():
             listings.append(
-                Listing(need_url(need), "group.html", NEED_LABELS[need],
-                        f"Pages and services for {NEED_LABELS[need].lower()}.",
-                        {"items": pages}, [home])
+                Listing(
+                    need_url(need),
+                    "group.html",
+                    NEED_LABELS[need],
+                    f"Pages and services for {NEED_LABELS[need].lower()}.",
+                    {"items": pages},
+                    [home],
+                )
             )
         listings.append(
-            Listing(NOT_FOUND_URL, "not_found.html", "Page not found",
-                    "The page you asked for is not here.", {}, [])
+            Listing(
+                NOT_FOUND_URL,
+                "not_found.html",
+                "Page not found",
+                "The page you asked for is not here.",
+                {},
+                [],
+            )
         )
         return listings
 

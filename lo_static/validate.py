@@ -115,10 +115,8 @@ class _Checker:
         dotted = ".".join(str(k) for k in key)
         hint = ""
         if spec.type == "text" and isinstance(value, bool):
-            hint = f"; put it in quotes, like {spec.name}: \"{'Yes' if value else 'No'}\""
-        self.report(
-            "wrong-type", key, f"'{dotted}' should be {_TYPE_WORDS[spec.type]}{hint}"
-        )
+            hint = f'; put it in quotes, like {spec.name}: "{"Yes" if value else "No"}"'
+        self.report("wrong-type", key, f"'{dotted}' should be {_TYPE_WORDS[spec.type]}{hint}")
 
     def check_value(self, spec: Field, value: Any, key: tuple[str, ...]) -> Any:
         for text in _strings(value):
@@ -135,14 +133,14 @@ class _Checker:
                 self.wrong_type(spec, key, value)
                 return None
             clean = self.check_mapping(value, list(spec.fields), key)
-            if spec.one_of and not any(name in clean for name in spec.one_of):
-                if not any(name in value for name in spec.one_of):
-                    self.report(
-                        "missing-field",
-                        key,
-                        f"'{'.'.join(key)}' needs at least one of "
-                        f"{', '.join(spec.one_of)}: {spec.hint}",
-                    )
+            # Only when none was written at all: an invalid one is reported on its own line.
+            if spec.one_of and not any(name in value for name in spec.one_of):
+                self.report(
+                    "missing-field",
+                    key,
+                    f"'{'.'.join(key)}' needs at least one of "
+                    f"{', '.join(spec.one_of)}: {spec.hint}",
+                )
             return clean
         if kind == "list":
             return self.check_list(spec, value, key)
@@ -221,8 +219,10 @@ class _Checker:
                 continue
             if spec.name == "statutory" and text not in self.requirement_ids:
                 close = difflib.get_close_matches(text, sorted(self.requirement_ids), n=1)
-                advice = f"did you mean '{close[0]}'?" if close else (
-                    "use an id from checks/statutory.yaml"
+                advice = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else ("use an id from checks/statutory.yaml")
                 )
                 self.report(
                     "unknown-requirement",

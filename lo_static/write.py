@@ -68,6 +68,8 @@ def _swap(staging: Path, out_dir: Path) -> None:
     except OSError as error:
         if old is not None and not out_dir.exists():
             old.rename(out_dir)  # put the previous site back
-        raise OutputError(f"{out_dir}: cannot replace the output folder: {error.strerror}") from None
+        raise OutputError(
+            f"{out_dir}: cannot replace the output folder: {error.strerror}"
+        ) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

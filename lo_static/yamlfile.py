@@ -97,7 +97,9 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = str(error.problem or error.context or "unreadable YAML")
-        raise YamlProblem("yaml-syntax", line, f"not valid YAML: {problem}{_hint(problem)}") from None
+        raise YamlProblem(
+            "yaml-syntax", line, f"not valid YAML: {problem}{_hint(problem)}"
+        ) from None
     except yaml.YAMLError as error:
         raise YamlProblem("yaml-syntax", first_line, f"not valid YAML: {error}") from None
     except RecursionError:

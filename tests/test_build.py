@@ -89,8 +89,12 @@ def test_builds_are_byte_identical(site: SiteDir) -> None:
 
 
 def test_drafts_are_checked_but_not_published(site: SiteDir) -> None:
-    site.write("about/draft-page.md", site.text("about/guide.md").replace(
-        "owner: Local Offer Team", "owner: Local Offer Team\ndraft: true"))
+    site.write(
+        "about/draft-page.md",
+        site.text("about/guide.md").replace(
+            "owner: Local Offer Team", "owner: Local Offer Team\ndraft: true"
+        ),
+    )
     assert run("build", "--today", "2026-11-23").exit_code == 0
     dist = site.path.parent / "dist"
     assert not (dist / "about/draft-page").exists()

@@ -114,8 +114,18 @@ def test_new_service_fails_validation_until_edited(site: SiteDir) -> None:
         "placeholder"
     }
     # every field an editor must fill in, and the body
-    for field in ("summary", "owner", "provider", "service_level", "coverage", "age_groups",
-                  "eligibility", "how_to_access", "cost", "contact"):
+    for field in (
+        "summary",
+        "owner",
+        "provider",
+        "service_level",
+        "coverage",
+        "age_groups",
+        "eligibility",
+        "how_to_access",
+        "cost",
+        "contact",
+    ):
         line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(f"{field}:"))
         assert line in placeholders or line + 1 in placeholders, field
     assert len(text.splitlines()) in placeholders
@@ -137,9 +147,20 @@ def test_new_refuses_to_overwrite(site: SiteDir) -> None:
 def test_build_py_is_lo_static_build(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "build.py", "--content", str(MINIMAL), "--out", str(out),
-         "--today", "2026-11-23"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "build.py",
+            "--content",
+            str(MINIMAL),
+            "--out",
+            str(out),
+            "--today",
+            "2026-11-23",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (out / "index.html").exists()
@@ -148,9 +169,20 @@ def test_build_py_is_lo_static_build(tmp_path: Path) -> None:
 
 def test_build_py_reports_errors_with_exit_1(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "build.py", "--content", str(MINIMAL), "--out", str(tmp_path / "o"),
-         "--today", "2030-01-01"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "build.py",
+            "--content",
+            str(MINIMAL),
+            "--out",
+            str(tmp_path / "o"),
+            "--today",
+            "2030-01-01",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "error[review-overdue]" in result.stdout

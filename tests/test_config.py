@@ -58,3 +58,15 @@ def test_unknown_nested_key_is_a_warning(site: SiteDir) -> None:
     site.write("site.yaml", site.text("site.yaml") + "review:\n  max_month: 6\n")
     document = assert_only_warning("site-config", "content/site.yaml", 9)
     assert "'review.max_month'" in document["problems"][0]["message"]
+
+
+def test_every_site_yaml_key_is_documented() -> None:
+    from lo_static.config import SCHEMA
+    from tests.conftest import REPO
+
+    doc = (REPO / "docs/content-model.md").read_text()
+    for key, spec in SCHEMA.items():
+        assert f"\n{key}:" in doc, key
+        if isinstance(spec, dict):
+            for child in spec:
+                assert f"\n  {child}:" in doc, f"{key}.{child}"

@@ -55,7 +55,9 @@ def test_byte_order_mark_and_windows_line_endings_just_work(site: SiteDir) -> No
 
 
 def test_line_numbers_survive_windows_line_endings(site: SiteDir) -> None:
-    text = site.text("services/speech-therapy.md").replace("service_level: specialist", "service_level: x")
+    text = site.text("services/speech-therapy.md").replace(
+        "service_level: specialist", "service_level: x"
+    )
     site.write("services/speech-therapy.md", text.replace("\n", "\r\n").encode())
     assert_only_error("bad-value", "content/services/speech-therapy.md", 8)
 

@@ -24,8 +24,17 @@ def demo_pages():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("today", [TODAY, date.today().isoformat()])
 def test_demo_builds_with_no_errors_and_no_warnings(tmp_path: Path, today: str) -> None:
-    result = run("build", "--content", str(CONTENT), "--out", str(tmp_path / "dist"),
-                 "--today", today, "--format", "json")
+    result = run(
+        "build",
+        "--content",
+        str(CONTENT),
+        "--out",
+        str(tmp_path / "dist"),
+        "--today",
+        today,
+        "--format",
+        "json",
+    )
     document = json.loads(result.stdout)
     assert document["problems"] == [], document["problems"]
     assert result.exit_code == 0
@@ -61,8 +70,9 @@ def test_easy_read_versions_exist_where_required() -> None:
         validate_page(page, ids)
     rels = {p.rel for p in pages}
     for requirement in (r for r in REQUIREMENTS if r.easy_read):
-        claiming = [p for p in pages if requirement.id in p.meta.get("statutory", ())
-                    and not p.is_easy_read]
+        claiming = [
+            p for p in pages if requirement.id in p.meta.get("statutory", ()) and not p.is_easy_read
+        ]
         assert claiming, requirement.id
         for page in claiming:
             assert page.rel[:-3] + ".easy-read.md" in rels, (requirement.id, page.rel)
@@ -86,8 +96,12 @@ def test_removing_a_must_page_fails_naming_the_id(tmp_path: Path, requirement_id
     result = run("check", "--content", str(content), "--today", TODAY, "--format", "json")
     assert result.exit_code == 1
     problems = json.loads(result.stdout)["problems"]
-    named = [p for p in problems if f"'{requirement_id}'" in p["message"]
-             and p["code"] in ("statutory-missing", "comments-not-published")]
+    named = [
+        p
+        for p in problems
+        if f"'{requirement_id}'" in p["message"]
+        and p["code"] in ("statutory-missing", "comments-not-published")
+    ]
     assert named, problems
 
 

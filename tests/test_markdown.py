@@ -89,7 +89,9 @@ def test_links_are_rewritten_to_relative_output_urls(site: SiteDir) -> None:
 
 
 def test_raw_html_is_escaped_never_rendered(site: SiteDir) -> None:
-    site.edit(GUIDE, "Start here.", 'Start <img src=x onerror="alert(1)"> here.\n\n<div>block</div>')
+    site.edit(
+        GUIDE, "Start here.", 'Start <img src=x onerror="alert(1)"> here.\n\n<div>block</div>'
+    )
     result = run("build", "--today", "2026-11-23")
     assert result.exit_code == 0, result.output
     guide = (site.path.parent / "dist/about/guide/index.html").read_text()

@@ -23,8 +23,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_golden_output(built: Path, request: pytest.FixtureRequest) -> None:
@@ -100,11 +103,24 @@ def test_every_internal_link_resolves_inside_the_site(built: Path) -> None:
 
 def test_service_page_shows_the_facts_families_need(built: Path) -> None:
     html = (built / "services/speech-therapy/index.html").read_text()
-    for text in ("Who it is for", "Children aged 0 to 11 with a Testshire GP.", "Cost", "Free",
-                 "How to get it", 'href="tel:01632960410"', 'href="mailto:slt@testshire.example"',
-                 "TS1 2AB", "Opening hours", "Testshire NHS Trust", "Specialist",
-                 "Last reviewed", "1 October 2026", "Next review", "30 September 2027",
-                 "Children&#39;s Health"):
+    for text in (
+        "Who it is for",
+        "Children aged 0 to 11 with a Testshire GP.",
+        "Cost",
+        "Free",
+        "How to get it",
+        'href="tel:01632960410"',
+        'href="mailto:slt@testshire.example"',
+        "TS1 2AB",
+        "Opening hours",
+        "Testshire NHS Trust",
+        "Specialist",
+        "Last reviewed",
+        "1 October 2026",
+        "Next review",
+        "30 September 2027",
+        "Children&#39;s Health",
+    ):
         assert text in html, text
 
 
@@ -118,17 +134,28 @@ def test_pages_show_review_dates_and_owner(built: Path) -> None:
 def test_easy_read_versions_link_each_other(built: Path) -> None:
     standard = (built / "about/guide/index.html").read_text()
     easy = (built / "about/guide/easy-read/index.html").read_text()
-    assert '<link rel="alternate" href="easy-read/index.html" title="Easy read version">' in standard
+    assert (
+        '<link rel="alternate" href="easy-read/index.html" title="Easy read version">' in standard
+    )
     assert ">Easy read version of this page</a>" in standard
     assert '<link rel="alternate" href="../index.html" title="Standard version">' in easy
     assert ">Standard version of this page</a>" in easy
 
 
 def test_generated_pages_exist(built: Path) -> None:
-    for rel in ("index.html", "services/index.html", "a-to-z/index.html",
-                "how-this-local-offer-meets-the-law/index.html", "feedback/index.html",
-                "news/index.html", "topics/health/index.html", "ages/0-5/index.html",
-                "needs/communication-and-interaction/index.html", "404.html", "sitemap.xml"):
+    for rel in (
+        "index.html",
+        "services/index.html",
+        "a-to-z/index.html",
+        "how-this-local-offer-meets-the-law/index.html",
+        "feedback/index.html",
+        "news/index.html",
+        "topics/health/index.html",
+        "ages/0-5/index.html",
+        "needs/communication-and-interaction/index.html",
+        "404.html",
+        "sitemap.xml",
+    ):
         assert (built / rel).is_file(), rel
 
 
@@ -153,7 +180,10 @@ def test_sitemap_lists_published_pages_with_full_urls(built: Path) -> None:
 
 def test_canonical_and_description(built: Path) -> None:
     html = (built / "services/youth-club/index.html").read_text()
-    assert '<link rel="canonical" href="https://localoffer.testshire.example/services/youth-club/">' in html
+    assert (
+        '<link rel="canonical" href="https://localoffer.testshire.example/services/youth-club/">'
+        in html
+    )
     assert '<meta name="description" content="A weekly club for young people.">' in html
 
 
@@ -163,8 +193,10 @@ def test_no_script_and_no_third_party_requests(built: Path) -> None:
         outline.feed(page.read_text())
         assert not outline.has_scripts
         html = page.read_text()
-        resources = re.findall(r'<(?:link rel="stylesheet"|img|script)[^>]* (?:href|src)="([^"]+)"',
-                               html)
+        resources = re.findall(
+            r'<(?:link rel="stylesheet"|img|script)[^>]* (?:href|src)="([^"]+)"', html
+        )
         for url in resources:
             assert not url.startswith(("http:", "https:", "//")) or url.startswith(
-                "https://localoffer.testshire.example/"), (page, url)
+                "https://localoffer.testshire.example/"
+            ), (page, url)

@@ -19,14 +19,40 @@ from tests.conftest import (
 
 CHECKLIST = "checks/statutory.yaml"
 
-MUST_IDS = """send-provision requesting-ehc-assessment identifying-assessing-sen
-other-educational-provision post-16 apprenticeships-internships preparing-for-adulthood
-travel-transport transport-policy-statement moving-between-phases information-advice-support
-childcare leisure higher-education-dsa disagreements-mediation-complaints tribunal-appeals
-accessibility-strategy section-41-institutions looked-after-children school-sen-information
-funding-arrangements health-provision social-care adult-care-information short-breaks-statement
-parent-carer-support personal-budgets involvement-coproduction how-to-comment
-comments-and-response without-internet accessibility-statement""".split()
+MUST_IDS = [
+    "send-provision",
+    "requesting-ehc-assessment",
+    "identifying-assessing-sen",
+    "other-educational-provision",
+    "post-16",
+    "apprenticeships-internships",
+    "preparing-for-adulthood",
+    "travel-transport",
+    "transport-policy-statement",
+    "moving-between-phases",
+    "information-advice-support",
+    "childcare",
+    "leisure",
+    "higher-education-dsa",
+    "disagreements-mediation-complaints",
+    "tribunal-appeals",
+    "accessibility-strategy",
+    "section-41-institutions",
+    "looked-after-children",
+    "school-sen-information",
+    "funding-arrangements",
+    "health-provision",
+    "social-care",
+    "adult-care-information",
+    "short-breaks-statement",
+    "parent-carer-support",
+    "personal-budgets",
+    "involvement-coproduction",
+    "how-to-comment",
+    "comments-and-response",
+    "without-internet",
+    "accessibility-statement",
+]
 SHOULD_IDS = ["early-years", "released-from-custody"]
 
 
@@ -49,9 +75,7 @@ def test_checklist_has_every_required_id_with_citation() -> None:
 
 def test_missing_must_requirement_names_id_and_citation(site: SiteDir) -> None:
     site.edit("index.md", "send-provision, ", "")
-    document = assert_only_error(
-        "statutory-missing", CHECKLIST, checklist_line("send-provision")
-    )
+    document = assert_only_error("statutory-missing", CHECKLIST, checklist_line("send-provision"))
     message = document["problems"][0]["message"]
     assert "'send-provision'" in message and "CoP 4.30, 4.32" in message
 
@@ -85,9 +109,7 @@ def test_service_levels_is_a_warning(site: SiteDir) -> None:
 
 def test_comments_must_be_from_the_last_12_months(site: SiteDir) -> None:
     site.edit("feedback/2026-06-search.md", "date: 2026-06-01", "date: 2025-11-22")
-    assert_only_error(
-        "comments-not-published", CHECKLIST, checklist_line("comments-and-response")
-    )
+    assert_only_error("comments-not-published", CHECKLIST, checklist_line("comments-and-response"))
 
 
 def test_comments_exactly_12_months_old_still_count(site: SiteDir) -> None:
@@ -107,9 +129,7 @@ def test_comments_exactly_12_months_old_still_count(site: SiteDir) -> None:
         ("requirements: [\n", "cannot be read"),
     ],
 )
-def test_broken_checklist_is_a_configuration_error(
-    tmp_path: Path, text: str, message: str
-) -> None:
+def test_broken_checklist_is_a_configuration_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "statutory.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
