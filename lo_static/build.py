@@ -80,6 +80,16 @@ def check(options: BuildOptions) -> Checked:
             parse_page(md, page)
             report.extend(check_reviews(page, config.review, options.today))
     report.extend(check_urls(tree.pages))
+    if not any(page.rel == "index.md" and page.published for page in tree.pages):
+        report.add(
+            problem(
+                "missing-home",
+                f"{options.display_root}/index.md",
+                0,
+                "every Local Offer needs a home page: add index.md with a title, summary, "
+                "review dates and owner (see docs/content-model.md)",
+            )
+        )
     by_rel = {page.rel: page for page in tree.pages}
     assets = set(tree.assets)
     for page in tree.pages:

@@ -67,6 +67,7 @@ RULES: dict[str, Rule] = {
             "orphan-easy-read", E, "An easy-read file sits beside the standard page it belongs to."
         ),
         Rule("bad-filename", E, "File and folder names make clean web addresses."),
+        Rule("missing-home", E, "The content folder has a published `index.md` home page."),
         # The Local Offer as a whole
         Rule("statutory-missing", E, "Every `must` requirement is met by a published page."),
         Rule("statutory-should", W, "Every `should` requirement is met by a published page."),

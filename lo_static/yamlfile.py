@@ -90,7 +90,7 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
         if node is None:
             return YamlDocument(data=None)
         document = YamlDocument(data=None)
-        _walk(node, (), document, first_line, set(), 0)
+        _walk(node, (), document, first_line, set(), frozenset(), 0)
         document.data = loader.construct_document(node)
         return document
     except yaml.MarkedYAMLError as error:
@@ -114,12 +114,18 @@ def _walk(
     document: YamlDocument,
     first_line: int,
     seen: set[int],
+    ancestors: frozenset[int],
     depth: int,
 ) -> None:
-    """Record key lines and duplicate keys; visit each node once (aliases cannot explode)."""
+    """Record key lines and duplicate keys; visit each node once (aliases cannot explode)
+    and refuse a value that contains itself."""
+    if id(node) in ancestors:
+        line = first_line + node.start_mark.line
+        raise YamlProblem("yaml-syntax", line, "not valid YAML: a value refers to itself (*alias)")
     if id(node) in seen:
         return
     seen.add(id(node))
+    ancestors = ancestors | {id(node)}
     if depth > MAX_NESTING:
         line = first_line + node.start_mark.line
         raise YamlProblem("yaml-syntax", line, "not valid YAML: nested too deeply")
@@ -133,8 +139,8 @@ def _walk(
             else:
                 names.add(key)
                 document.key_lines[(*path, key)] = line
-            _walk(value_node, (*path, key), document, first_line, seen, depth + 1)
+            _walk(value_node, (*path, key), document, first_line, seen, ancestors, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             document.key_lines.setdefault((*path, index), first_line + item.start_mark.line)
-            _walk(item, (*path, index), document, first_line, seen, depth + 1)
+            _walk(item, (*path, index), document, first_line, seen, ancestors, depth + 1)

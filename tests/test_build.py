@@ -101,3 +101,12 @@ def test_drafts_are_checked_but_not_published(site: SiteDir) -> None:
     assert "draft-page" not in (dist / "sitemap.xml").read_text()
     site.edit("about/draft-page.md", "title: A guide for families", "title: [broken]")
     assert run("build", "--today", "2026-11-23").exit_code == 1
+
+
+def test_a_home_page_is_required(site: SiteDir) -> None:
+    site.edit("index.md", "owner: Local Offer Team", "owner: Local Offer Team\ndraft: true")
+    result = run("check", "--today", "2026-11-23")
+    assert result.exit_code == 1
+    assert "content/index.md: error[missing-home]: every Local Offer needs a home page" in (
+        result.output
+    )

@@ -1,0 +1,58 @@
+"""YAML loading: YAML 1.2 core scalars, key lines, duplicates, and hostile documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from lo_static.yamlfile import YamlProblem, load_yaml
+
+
+def test_core_schema_scalars() -> None:
+    data = load_yaml(
+        "a: No\nb: yes\nc: true\nd: 01632960123\ne: 12\nf: 2026-02-30\ng: ~\nh: 1.5\n"
+    ).data
+    assert data == {
+        "a": "No", "b": "yes", "c": True, "d": "01632960123", "e": 12, "f": "2026-02-30",
+        "g": None, "h": "1.5",
+    }
+
+
+def test_key_lines_are_file_lines() -> None:
+    document = load_yaml("title: x\ncontact:\n  phone: 1\nlist:\n  - a\n  - b\n", first_line=2)
+    assert document.key_lines[("title",)] == 2
+    assert document.key_lines[("contact", "phone")] == 4
+    assert document.key_lines[("list", 1)] == 7
+    assert document.line_of(("contact", "email"), 99) == 3  # nearest written parent
+
+
+def test_duplicate_keys_are_found_at_any_depth() -> None:
+    document = load_yaml("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n")
+    assert sorted(document.duplicate_keys) == [(("a",), 5), (("b", "c"), 4)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: &x [*x]\n", 1, "refers to itself"),
+        ("a: !!python/object/apply:os.system [echo]\n", 1, "remove the '!' tag"),
+        ("a:\n\tb: 1\n", 2, "not tabs"),
+        ("a: b: c\n", 1, "quotes"),
+        ("a: *nothing\n", 1, "alias"),
+        ("[" * 50 + "]" * 50 + "\n", 1, "nested too deeply"),
+    ],
+)
+def test_hostile_or_broken_yaml_is_a_clear_problem(text: str, line: int, message: str) -> None:
+    with pytest.raises(YamlProblem) as raised:
+        load_yaml(text)
+    assert raised.value.line == line
+    assert message in raised.value.message
+
+
+def test_alias_bomb_does_not_explode() -> None:
+    """Billion-laughs: nine levels of ten aliases each. Walked once per node, not 10^9 times."""
+    lines = ['a0: &a0 ["lol"]']
+    for level in range(1, 10):
+        refs = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    document = load_yaml("\n".join(lines) + "\n")
+    assert len(document.data["a9"]) == 10
