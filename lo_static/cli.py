@@ -31,22 +31,26 @@ def _today(value: datetime | None) -> date:
     return value.date() if value else date.today()
 
 
+CONTENT_OPTION = click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("content"),
+    show_default=True,
+    help="The content folder: site.yaml and the Markdown files.",
+)
+TODAY_OPTION = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Treat this date (YYYY-MM-DD) as today, for reproducible review dates.",
+)
+
+
 def _content_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--content",
-            "content_dir",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=Path("content"),
-            show_default=True,
-            help="The content folder: site.yaml and the Markdown files.",
-        ),
-        click.option(
-            "--today",
-            type=click.DateTime(formats=["%Y-%m-%d"]),
-            default=None,
-            help="Treat this date (YYYY-MM-DD) as today, for reproducible review checks.",
-        ),
+        CONTENT_OPTION,
+        TODAY_OPTION,
         click.option(
             "--format",
             "output_format",
@@ -157,20 +161,8 @@ def check_command(
 @main.command("new")
 @click.argument("kind", type=click.Choice(["service", "page"]))
 @click.argument("title")
-@click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("content"),
-    show_default=True,
-    help="The content folder to add the file to.",
-)
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Use this date (YYYY-MM-DD) for the review dates.",
-)
+@CONTENT_OPTION
+@TODAY_OPTION
 def new_command(kind: str, title: str, content_dir: Path, today: datetime | None) -> None:
     """Start a new service or page with every required field to fill in."""
     try:
