@@ -20,11 +20,13 @@ from .content import Page, discover
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import ContentErrors
 from .markdown import check_links, make_markdown, parse_page
+from .plain_language import check_alt_text, check_easy_read_text, check_easy_read_versions
 from .render import Renderer
 from .reviews import check_reviews
 from .rules import problem
 from .site import SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
+from .theme import check_theme
 from .validate import check_body_placeholders, validate_page
 from .write import write_site
 
@@ -68,6 +70,7 @@ def check(options: BuildOptions) -> Checked:
     report = Report()
     config, config_warnings = load_config(options.content_dir, options.display_root)
     report.extend(config_warnings)
+    report.extend(check_theme(config, _site_yaml_display(options), config.key_lines))
     requirements = load_checklist(options.checklist)
     requirement_ids = {r.id for r in requirements}
     tree = discover(options.content_dir, options.display_root)
@@ -79,6 +82,10 @@ def check(options: BuildOptions) -> Checked:
             report.extend(check_body_placeholders(page))
             parse_page(md, page)
             report.extend(check_reviews(page, config.review, options.today))
+            report.extend(check_alt_text(page))
+            if page.is_easy_read:
+                report.extend(check_easy_read_text(page))
+    report.extend(check_easy_read_versions(tree.pages, requirements))
     report.extend(check_urls(tree.pages))
     if not any(page.rel == "index.md" and page.published for page in tree.pages):
         report.add(
@@ -195,6 +202,11 @@ def _front_matter_errors(report: Report, pages: list[Page]) -> bool:
     return any(not p.readable for p in pages) or any(
         d.code in FRONT_MATTER_CODES and d.severity is Severity.ERROR for d in report.items
     )
+
+
+def _site_yaml_display(options: BuildOptions) -> str:
+    root = options.display_root
+    return f"{root}/site.yaml" if root not in ("", ".") else "site.yaml"
 
 
 def _display_checklist(path: Path) -> str:

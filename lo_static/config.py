@@ -44,6 +44,7 @@ SCHEMA: dict[str, Any] = {
     },
     "theme": {
         "primary_colour": ("colour", "The main colour, like #1d4f91."),
+        "focus_colour": ("colour", "The focus highlight colour, like #ffdd00."),
         "logo": ("text", "A logo image inside the content folder, like images/logo.svg."),
     },
     "feedback": {
@@ -70,6 +71,7 @@ class Contact:
 @dataclass(frozen=True)
 class Theme:
     primary_colour: str = "#1d4f91"
+    focus_colour: str = "#ffdd00"
     logo: str = ""
 
 
@@ -91,6 +93,8 @@ class SiteConfig:
     review: ReviewPolicy = field(default_factory=ReviewPolicy)
     theme: Theme = field(default_factory=Theme)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Dotted key → line in site.yaml, so later checks can point at a setting."""
 
 
 def load_config(content_dir: Path, display_root: str) -> tuple[SiteConfig, list[Diagnostic]]:
@@ -115,7 +119,23 @@ def load_config(content_dir: Path, display_root: str) -> tuple[SiteConfig, list[
         document = load_yaml(text)
     except YamlProblem as error:
         raise ConfigError(f"{display}:{error.line}: {error.message}") from None
-    return _ConfigReader(document, display).read()
+    config, warnings = _ConfigReader(document, display).read()
+    logo = config.theme.logo
+    if logo and not _inside(content_dir, logo):
+        line = config.key_lines.get("theme.logo", 1)
+        raise ConfigError(
+            f"{display}:{line}: theme.logo '{logo}' is not a file in the content folder; "
+            "put the logo image in the content folder (for example images/logo.svg) and give "
+            "its path"
+        )
+    return config, warnings
+
+
+def _inside(content_dir: Path, rel: str) -> bool:
+    """True when `rel` names a file inside the content folder."""
+    root = content_dir.resolve()
+    target = (content_dir / rel).resolve()
+    return target.is_relative_to(root) and target.is_file()
 
 
 class _ConfigReader:
@@ -168,6 +188,9 @@ class _ConfigReader:
                 url=feedback.get("url", ""),
                 redact_names=tuple(feedback.get("redact_names", ())),
             ),
+            key_lines={
+                ".".join(map(str, key)): line for key, line in self.document.key_lines.items()
+            },
         )
         return config, self.warnings
 

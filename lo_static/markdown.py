@@ -47,6 +47,7 @@ def make_markdown() -> MarkdownIt:
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
     return md
@@ -60,6 +61,15 @@ def parse_page(md: MarkdownIt, page: Page) -> None:
         for token in page.tokens
         if token.type == "heading_open" and "id" in token.attrs
     }
+
+
+def headings(page: Page, level: int = 2) -> list[tuple[str, str]]:
+    """(anchor, text) of each heading of `level` in the body, for "On this page"."""
+    found = []
+    for index, token in enumerate(page.tokens):
+        if token.type == "heading_open" and token.tag == f"h{level}" and "id" in token.attrs:
+            found.append((str(token.attrs["id"]), page.tokens[index + 1].content))
+    return found
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,17 @@ def _render_image(
     src = _rewrite(str(token.attrs.get("src", "")), env)
     token.attrs["src"] = src or ""
     return self.image(tokens, idx, options, env)
+
+
+def _render_paragraph_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A paragraph that starts with a picture becomes a picture block (easy-read layout)."""
+    inline = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    children = inline.children if inline is not None and inline.children else []
+    if children and children[0].type == "image" and len(children) > 1:
+        tokens[idx].attrJoin("class", "app-picture-block")
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _render_table_open(

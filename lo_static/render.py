@@ -20,11 +20,15 @@ from markupsafe import Markup
 
 from . import site as site_module
 from .content import Page, output_path
-from .markdown import render_body
+from .markdown import headings, render_body
 from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
+from .theme import css_variables
 
 STYLESHEET = "assets/site.css"
+SCRIPT = "assets/review-date.js"
+CONTENTS_MINIMUM = 3
+"""Pages with at least this many sections get an "On this page" list."""
 PAGE_TEMPLATES = {
     "page": "page.html",
     "service": "service.html",
@@ -92,13 +96,16 @@ class Renderer:
         self.model = model
         self.md = md
         self.env = make_environment(templates_dir)
-        self.css = (templates_dir / "assets" / "site.css").read_bytes()
-        digest = hashlib.sha256(self.css).hexdigest()[:10]
-        self.css_version = digest
+        config = model.config
+        self.css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
+        self.js = (templates_dir / SCRIPT).read_bytes()
+        self.css_version = hashlib.sha256(self.css).hexdigest()[:10]
+        self.js_version = hashlib.sha256(self.js).hexdigest()[:10]
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         """Every output file, in a stable order."""
         yield STYLESHEET, self.css
+        yield SCRIPT, self.js
         for page in self.model.pages:
             yield page.url, self.render_page(page).encode("utf-8")
         for listing in self.model.listings:
@@ -106,7 +113,7 @@ class Renderer:
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
 
     def count(self) -> int:
-        return 2 + len(self.model.pages) + len(self.model.listings)
+        return 3 + len(self.model.pages) + len(self.model.listings)
 
     def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
         config = self.model.config
@@ -130,6 +137,8 @@ class Renderer:
             "summary": summary,
             "crumbs": crumbs,
             "stylesheet": f"{link(STYLESHEET)}?v={self.css_version}",
+            "script": f"{link(SCRIPT)}?v={self.js_version}",
+            "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
             "page_for": self._page_for,
         }
@@ -148,6 +157,7 @@ class Renderer:
             body=Markup(render_body(self.md, page, url_for)),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
+            contents=sections if len(sections := headings(page)) >= CONTENTS_MINIMUM else [],
         )
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)

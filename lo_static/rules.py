@@ -68,6 +68,12 @@ RULES: dict[str, Rule] = {
         ),
         Rule("bad-filename", E, "File and folder names make clean web addresses."),
         Rule("missing-home", E, "The content folder has a published `index.md` home page."),
+        # Plain language and easy read (CoP 4.7, 4.12)
+        Rule("image-alt", E, "Every image has a text description (alt text, WCAG 1.1.1)."),
+        Rule("easy-read-missing", E, "Pages meeting an `easy_read: required` item have one."),
+        Rule("easy-read-drift", W, "An easy-read version is not older than its standard page."),
+        Rule("easy-read-sentence", W, "Easy-read sentences have at most 15 words."),
+        Rule("easy-read-paragraph", W, "Easy-read paragraphs have at most 3 sentences."),
         # The Local Offer as a whole
         Rule("statutory-missing", E, "Every `must` requirement is met by a published page."),
         Rule("statutory-should", W, "Every `should` requirement is met by a published page."),
@@ -85,6 +91,7 @@ RULES: dict[str, Rule] = {
         ),
         # site.yaml
         Rule("site-config", W, "site.yaml keys the build does not know (often a typo)."),
+        Rule("theme-contrast", E, "Theme colours give text 4.5:1 and focus indicators 3:1."),
     ]
 }
 

@@ -96,7 +96,7 @@ def test_no_progress_bar_without_a_terminal(site: SiteDir) -> None:
     result = run("build", "--today", "2026-11-23")
     assert result.exit_code == 0
     assert "Writing pages" not in result.output
-    assert re.fullmatch(r"Built 8 pages \(\d+ files\) into dist/\n", result.stderr)
+    assert re.fullmatch(r"Built 9 pages \(\d+ files\) into dist/\n", result.stderr)
 
 
 def test_new_service_fails_validation_until_edited(site: SiteDir) -> None:
