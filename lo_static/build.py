@@ -15,12 +15,18 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from . import resources
+from .a11y import run_pa11y
 from .config import SiteConfig, load_config
 from .content import Page, discover
 from .diagnostics import Diagnostic, Report, Severity
-from .errors import ContentErrors
+from .errors import ConfigError, ContentErrors
 from .markdown import check_links, make_markdown, parse_page
-from .plain_language import check_alt_text, check_easy_read_text, check_easy_read_versions
+from .plain_language import (
+    check_alt_text,
+    check_easy_read_text,
+    check_easy_read_versions,
+    readability,
+)
 from .render import Renderer
 from .reviews import check_reviews
 from .rules import problem
@@ -44,6 +50,7 @@ class BuildOptions:
     out_dir: Path
     today: date
     strict: bool = False
+    a11y: bool = False
     checklist: Path = resources.STATUTORY_FILE
     templates: Path = resources.TEMPLATES_DIR
 
@@ -110,23 +117,54 @@ def check(options: BuildOptions) -> Checked:
     return Checked(config, tree.pages, tree.assets, coverage, md, report)
 
 
-def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tuple[Checked, int]:
-    """Check, then render and write the site atomically. Returns the check and files written."""
-    checked = check(options)
-    if checked.report.has_errors(options.strict):
-        raise ContentErrors(checked.report)
-    model = SiteModel(
+def site_model(checked: Checked, options: BuildOptions) -> SiteModel:
+    """The published site's shape, from checked content."""
+    return SiteModel(
         config=checked.config,
         today=options.today,
         pages=checked.pages,
         coverage=checked.coverage,
         assets=checked.assets,
     )
+
+
+def page_sources(model: SiteModel) -> dict[str, str]:
+    """Output HTML file → what an editor changes to fix it (for accessibility reports)."""
+    sources = {page.url: page.display for page in model.pages}
+    sources.update({item.url: f"(generated) {item.url}" for item in model.listings})
+    return sources
+
+
+def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tuple[Checked, int]:
+    """Check, then render and write the site atomically. Returns the check and files written.
+
+    With `options.a11y`, the new site is also checked with pa11y-ci before it replaces the
+    old one, and any accessibility error fails the build like a content error."""
+    checked = check(options)
+    if checked.report.has_errors(options.strict):
+        raise ContentErrors(checked.report)
+    model = site_model(checked, options)
     renderer = Renderer(model, checked.markdown, options.templates)
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
+    gate = None
+    if options.a11y:
+
+        def gate(staging: Path) -> None:
+            checked.report.extend(run_pa11y(staging, page_sources(model)))
+            if checked.report.has_errors(options.strict):
+                raise ContentErrors(checked.report)
+
     with progress(renderer.count() + len(copies)) as update:
-        written = write_site(options.out_dir, renderer.render_all(), copies, update)
+        written = write_site(options.out_dir, renderer.render_all(), copies, update, gate)
     return checked, written
+
+
+def check_accessibility(checked: Checked, options: BuildOptions, site_dir: Path) -> None:
+    """Add pa11y-ci's findings on an already built `site_dir` to the report."""
+    if not (site_dir / "index.html").is_file():
+        raise ConfigError(f"{site_dir.as_posix()}: no built site here (no index.html); build it "
+                          "first with lo-static build")
+    checked.report.extend(run_pa11y(site_dir, page_sources(site_model(checked, options))))
 
 
 def check_urls(pages: list[Page]) -> list[Diagnostic]:
@@ -217,3 +255,29 @@ def _display_checklist(path: Path) -> str:
         except ValueError:
             continue
     return path.as_posix()
+
+
+def readability_rows(content_dir: Path) -> list[dict[str, object]]:
+    """Readability of every readable page, hardest first (for `lo-static report readability`)."""
+    options = BuildOptions(content_dir, Path("dist"), date.today())
+    load_config(options.content_dir, options.display_root)  # a clear error if it is not a site
+    md = make_markdown()
+    rows: list[dict[str, object]] = []
+    for page in discover(content_dir, options.display_root).pages:
+        if not page.readable:
+            continue
+        parse_page(md, page)
+        score = readability(page)
+        if not score.words:
+            continue
+        rows.append(
+            {
+                "path": page.display,
+                "easy_read": page.is_easy_read,
+                "flesch": score.flesch,
+                "words": score.words,
+                "sentences": score.sentences,
+                "words_per_sentence": score.words_per_sentence,
+            }
+        )
+    return sorted(rows, key=lambda row: (float(str(row["flesch"])), str(row["path"])))

@@ -8,6 +8,7 @@ standard error, so `--format json` output is always one clean JSON document.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from typing import Any
 import click
 
 from . import resources, rules, schema
-from .build import BuildOptions, build, check
+from .build import BuildOptions, build, check, check_accessibility, readability_rows
 from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
@@ -120,15 +121,22 @@ def _progress_factory(output_format: str) -> Callable[[int], Any]:
 @main.command("build")
 @_content_options
 @_out_option
+@click.option(
+    "--a11y",
+    is_flag=True,
+    help="Also check every built page with pa11y-ci (WCAG 2.2 AA, axe and HTML_CodeSniffer) "
+    "before publishing it.",
+)
 def build_command(
     content_dir: Path,
     out_dir: Path,
     today: datetime | None,
     output_format: str,
     strict: bool,
+    a11y: bool,
 ) -> None:
     """Check the content, then build the site into --out."""
-    options = BuildOptions(content_dir, out_dir, _today(today), strict)
+    options = BuildOptions(content_dir, out_dir, _today(today), strict, a11y)
     try:
         checked, written = build(options, _progress_factory(output_format))
     except LoStaticError as error:
@@ -142,13 +150,26 @@ def build_command(
 
 @main.command("check")
 @_content_options
+@click.option(
+    "--a11y",
+    "a11y_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Also check the site already built in this folder with pa11y-ci.",
+)
 def check_command(
-    content_dir: Path, today: datetime | None, output_format: str, strict: bool
+    content_dir: Path,
+    today: datetime | None,
+    output_format: str,
+    strict: bool,
+    a11y_dir: Path | None,
 ) -> None:
     """Check the content and write nothing."""
     options = BuildOptions(content_dir, Path("dist"), _today(today), strict)
     try:
         checked = check(options)
+        if a11y_dir is not None:
+            check_accessibility(checked, options, a11y_dir)
     except LoStaticError as error:
         _fail(error, output_format)
         return
@@ -207,3 +228,40 @@ def schema_command(mode: str) -> None:
     if stale:
         click.echo("Run 'lo-static schema --write' to regenerate them.", err=True)
         sys.exit(1)
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports about the content, for the teams who look after it."""
+
+
+@report_group.command("readability")
+@CONTENT_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table for people, or JSON for tools.",
+)
+def readability_command(content_dir: Path, output_format: str) -> None:
+    """Flesch reading ease of every page (higher is easier; aim for 60 or more, and 80 or more
+    for easy read)."""
+    try:
+        rows = readability_rows(content_dir)
+    except LoStaticError as error:
+        _fail(error, output_format)
+        return
+    if output_format == "json":
+        click.echo(json.dumps({"pages": rows}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'reading ease':>12}  {'words/sentence':>14}  {'words':>6}  page")
+    for row in rows:
+        click.echo(
+            f"{row['flesch']:>12.1f}  {row['words_per_sentence']:>14.1f}  {row['words']:>6}  "
+            f"{row['path']}{'  (easy read)' if row['easy_read'] else ''}"
+        )
+    if rows:
+        average = sum(float(r["flesch"]) for r in rows) / len(rows)
+        click.echo(f"{len(rows)} pages; average reading ease {average:.1f}")

@@ -74,6 +74,7 @@ RULES: dict[str, Rule] = {
         Rule("easy-read-drift", W, "An easy-read version is not older than its standard page."),
         Rule("easy-read-sentence", W, "Easy-read sentences have at most 15 words."),
         Rule("easy-read-paragraph", W, "Easy-read paragraphs have at most 3 sentences."),
+        Rule("a11y", E, "Pages pass automated WCAG 2.2 AA checks (pa11y-ci: axe and htmlcs)."),
         # The Local Offer as a whole
         Rule("statutory-missing", E, "Every `must` requirement is met by a published page."),
         Rule("statutory-should", W, "Every `should` requirement is met by a published page."),

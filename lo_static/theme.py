@@ -68,7 +68,7 @@ def check_theme(config: SiteConfig, display: str, lines: dict[str, int]) -> list
             problem(
                 "theme-contrast",
                 display,
-                lines.get(pairing.key, 0),
+                lines.get(f"theme.{pairing.key}") or lines.get("theme.primary_colour", 0),
                 f"theme.{pairing.key} {colour} gives a contrast of {ratio:.2f}:1 for "
                 f"{pairing.what}; it needs at least {pairing.minimum:g}:1 (WCAG 2.2 "
                 f"{'1.4.3' if pairing.minimum == TEXT_MINIMUM else '1.4.11'}). Choose a "

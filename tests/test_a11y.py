@@ -11,7 +11,7 @@ import pytest
 from lo_static.a11y import run_pa11y, url_path
 from lo_static.diagnostics import Diagnostic, Severity
 from lo_static.errors import ConfigError
-from tests.conftest import MINIMAL, REPO, TODAY, run
+from tests.conftest import MINIMAL, REPO, TODAY, SiteDir, run
 
 BROKEN_PAGE = "help/broken/index.html"
 BROKEN_SOURCE = "content/help/broken.md"
@@ -187,3 +187,24 @@ def test_config_is_pa11y_ci_defaults_only() -> None:
     assert defaults["runners"] == ["axe", "htmlcs"]
     assert defaults["useIncognitoBrowserContext"] is False  # pa11y-ci #354 with concurrency
     assert "executablePath" not in defaults.get("chromeLaunchConfig", {})
+
+
+def test_build_a11y_passes_a_good_site(site: SiteDir) -> None:
+    result = run("build", "--a11y", "--today", "2026-11-23")
+    assert result.exit_code == 0, result.output
+
+
+def test_build_a11y_failure_keeps_the_previous_site(site: SiteDir) -> None:
+    """Empty link text passes the content checks' letter but not axe; the build must fail
+    naming the source file, and the previous dist/ must stay exactly as it was."""
+    from tests.test_build import tree_digest
+
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    dist = site.path.parent / "dist"
+    before = tree_digest(dist)
+    site.edit("about/guide.md", "Ask your school.", "Ask your school [ ](../index.md).")
+    result = run("build", "--a11y", "--today", "2026-11-23", "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert any(p["code"] == "a11y" and p["path"] == "content/about/guide.md" for p in problems)
+    assert tree_digest(dist) == before

@@ -1,0 +1,95 @@
+"""Browser fixtures shared by the browser tests: the demo built once per module, served under
+a sub-path on 127.0.0.1, and Debian's Chromium driven by Playwright (never a downloaded one)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from tests.conftest import REPO, TODAY, run
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROME_PATH") or shutil.which("chromium")
+    if not path:
+        pytest.fail("Chromium is not installed: run scripts/test, which installs it")
+    return path
+
+
+@pytest.fixture(scope="module")
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo built into <tmp>/www/local-offer/, as if published under a project sub-path."""
+    www = tmp_path_factory.mktemp("browser") / "www"
+    result = run("build", "--content", str(REPO / "content"), "--out",
+                 str(www / "local-offer"), "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    return www
+
+
+@pytest.fixture(scope="module")
+def server(site_root: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_root))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/local-offer/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+PUBLISHED = "https://localoffer.ashdownvale.example/"
+"""The demo's base_url: the 404 page links there absolutely (it is served at any depth)."""
+
+
+def open_page(
+    browser: Browser, width: int = 1280, site: Path | None = None
+) -> tuple[Page, list[str]]:
+    """A fresh page; the list collects every request that failed or came back 4xx/5xx.
+
+    With `site`, requests to the published address are answered from that built folder, as
+    the real host would answer them."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    if site is not None:
+
+        def from_disk(route: Route) -> None:
+            rel = route.request.url[len(PUBLISHED):].split("?")[0].split("#")[0]
+            target = site / rel
+            if target.is_dir():
+                target = target / "index.html"
+            if target.is_file():
+                route.fulfill(path=str(target))
+            else:
+                route.fulfill(status=404, body="not found")
+
+        page.route(PUBLISHED + "**", from_disk)
+    failures: list[str] = []
+    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    page.on(
+        "response",
+        lambda response: failures.append(f"{response.status} {response.url}")
+        if response.status >= 400 else None,
+    )
+    return page, failures
