@@ -20,6 +20,7 @@ from .config import SiteConfig, load_config
 from .content import Page, discover
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import ConfigError, ContentErrors
+from .glossary import Glossary, check_acronyms, load_glossary
 from .markdown import check_links, make_markdown, parse_page
 from .plain_language import (
     check_alt_text,
@@ -69,6 +70,7 @@ class Checked:
     assets: list[str]
     coverage: Coverage
     markdown: MarkdownIt
+    glossary: Glossary
     report: Report = field(default_factory=Report)
 
 
@@ -82,7 +84,9 @@ def check(options: BuildOptions) -> Checked:
     requirement_ids = {r.id for r in requirements}
     tree = discover(options.content_dir, options.display_root)
     report.extend(tree.diagnostics)
-    md = make_markdown()
+    glossary, glossary_problems = load_glossary(options.content_dir, options.display_root)
+    report.extend(glossary_problems)
+    md = make_markdown(glossary)
     for page in tree.pages:
         if page.readable:
             report.extend(validate_page(page, requirement_ids))
@@ -90,6 +94,7 @@ def check(options: BuildOptions) -> Checked:
             parse_page(md, page)
             report.extend(check_reviews(page, config.review, options.today))
             report.extend(check_alt_text(page))
+            report.extend(check_acronyms(page, glossary))
             if page.is_easy_read:
                 report.extend(check_easy_read_text(page))
     report.extend(check_easy_read_versions(tree.pages, requirements))
@@ -114,7 +119,7 @@ def check(options: BuildOptions) -> Checked:
         # that, a typo in one page would show up again as a missing requirement.
         checklist_display = _display_checklist(options.checklist)
         report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
-    return Checked(config, tree.pages, tree.assets, coverage, md, report)
+    return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report)
 
 
 def site_model(checked: Checked, options: BuildOptions) -> SiteModel:
@@ -125,6 +130,7 @@ def site_model(checked: Checked, options: BuildOptions) -> SiteModel:
         pages=checked.pages,
         coverage=checked.coverage,
         assets=checked.assets,
+        glossary=checked.glossary,
     )
 
 

@@ -24,6 +24,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 
 from .content import Page
 from .diagnostics import Diagnostic
+from .glossary import Glossary, use_glossary
 from .rules import problem
 
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -37,8 +38,9 @@ def slugify(text: str) -> str:
     return re.sub(r"\s+", "-", slug).strip("-") or "section"
 
 
-def make_markdown() -> MarkdownIt:
-    """CommonMark plus tables and heading anchors; raw HTML is shown as text."""
+def make_markdown(glossary: Glossary | None = None) -> MarkdownIt:
+    """CommonMark plus tables and heading anchors; raw HTML is shown as text. With a glossary,
+    the first use of each term on a page is marked up and linked to the glossary page."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
     md.use(anchors_plugin, min_level=2, max_level=6, slug_func=slugify)
@@ -50,6 +52,8 @@ def make_markdown() -> MarkdownIt:
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
+    if glossary is not None:
+        use_glossary(md, glossary)
     return md
 
 
@@ -72,13 +76,20 @@ def headings(page: Page, level: int = 2) -> list[tuple[str, str]]:
     return found
 
 
+VAGUE_LINK_TEXT = {
+    "click here", "here", "read more", "more", "this link", "link", "this page", "find out more",
+    "more information", "more info", "click", "this", "go", "details",
+}
+
+
 @dataclass(frozen=True)
 class Link:
-    """A link or image target found in a body, with its file line."""
+    """A link or image target found in a body, with its file line and (for links) text."""
 
     target: str
     line: int
     image: bool
+    text: str = ""
 
 
 def iter_links(page: Page) -> Iterator[Link]:
@@ -87,11 +98,26 @@ def iter_links(page: Page) -> Iterator[Link]:
     for token in page.tokens:
         if token.map:
             block_line = page.body_line + token.map[0]
-        for child in token.children or ():
+        children = token.children or []
+        for index, child in enumerate(children):
             if child.type == "link_open":
-                yield Link(str(child.attrs.get("href", "")), block_line, image=False)
+                text = _link_text(children, index + 1)
+                yield Link(str(child.attrs.get("href", "")), block_line, image=False, text=text)
             elif child.type == "image":
                 yield Link(str(child.attrs.get("src", "")), block_line, image=True)
+
+
+def _link_text(children: list[Token], start: int) -> str:
+    """What a screen reader says for a link: its text and the alt text of its images."""
+    parts = []
+    for child in children[start:]:
+        if child.type == "link_close":
+            break
+        if child.type in ("text", "code_inline") or child.type == "image":
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+    return " ".join("".join(parts).split())
 
 
 def scheme_of(target: str) -> str | None:
@@ -115,7 +141,34 @@ def check_links(page: Page, pages: dict[str, Page], assets: set[str]) -> list[Di
     found: list[Diagnostic] = []
     for link in iter_links(page):
         found.extend(_check_link(page, link, pages, assets))
+        if not link.image:
+            found.extend(_check_link_text(page, link))
     return found
+
+
+def _check_link_text(page: Page, link: Link) -> list[Diagnostic]:
+    """WCAG 2.4.4: a link's text says where it goes, even read out of context."""
+    if not link.text:
+        return [
+            problem(
+                "empty-link",
+                page.display,
+                link.line,
+                f"the link to '{link.target}' has no text; write what it links to between "
+                "the brackets, like [how to ask for an assessment](...)",
+            )
+        ]
+    if link.text.lower().strip(" .:!") in VAGUE_LINK_TEXT:
+        return [
+            problem(
+                "vague-link-text",
+                page.display,
+                link.line,
+                f"'{link.text}' does not say where the link goes; people using screen readers "
+                "often hear links on their own, so name the page, like [short breaks](...)",
+            )
+        ]
+    return []
 
 
 def _check_link(
@@ -190,9 +243,9 @@ LinkResolver = Callable[[str], str | None]
 """Given a content path (`services/x.md` or an asset), the relative URL from the current page."""
 
 
-def render_body(md: MarkdownIt, page: Page, url_for: LinkResolver) -> str:
+def render_body(md: MarkdownIt, page: Page, url_for: LinkResolver, glossary_url: str = "") -> str:
     """HTML for the page body, with links rewritten through `url_for`."""
-    env: dict[str, Any] = {"page": page, "url_for": url_for}
+    env: dict[str, Any] = {"page": page, "url_for": url_for, "glossary_url": glossary_url}
     return md.renderer.render(page.tokens, md.options, env)
 
 

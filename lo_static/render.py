@@ -67,6 +67,7 @@ def make_environment(templates_dir: Path) -> Environment:
         LAW_URL=site_module.LAW_URL,
         FEEDBACK_URL=site_module.FEEDBACK_URL,
         NEWS_URL=site_module.NEWS_URL,
+        GLOSSARY_URL=site_module.GLOSSARY_URL,
     )
     return env
 
@@ -154,7 +155,9 @@ class Renderer:
         context.update(
             page=page,
             meta=with_defaults(page.meta, FIELDS),
-            body=Markup(render_body(self.md, page, url_for)),
+            body=Markup(
+                render_body(self.md, page, url_for, relative(page.url, site_module.GLOSSARY_URL))
+            ),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
             contents=sections if len(sections := headings(page)) >= CONTENTS_MINIMUM else [],

@@ -61,6 +61,8 @@ RULES: dict[str, Rule] = {
         Rule("broken-link", E, "Links to other content files point at files that exist."),
         Rule("broken-anchor", E, "Links to `#anchors` point at headings that exist."),
         Rule("unsafe-link", E, "No `javascript:`, `data:` or `vbscript:` links."),
+        Rule("empty-link", E, "Every link has text (or an image with alt text) to read out."),
+        Rule("vague-link-text", W, "Link text makes sense on its own, not 'click here'."),
         Rule("link-outside-content", E, "Links do not reach outside the content folder."),
         Rule("url-collision", E, "Two files never map to the same web address."),
         Rule(
@@ -70,6 +72,8 @@ RULES: dict[str, Rule] = {
         Rule("missing-home", E, "The content folder has a published `index.md` home page."),
         # Plain language and easy read (CoP 4.7, 4.12)
         Rule("image-alt", E, "Every image has a text description (alt text, WCAG 1.1.1)."),
+        Rule("unexplained-acronym", W, "Acronyms are in the glossary (CoP 4.12: explain them)."),
+        Rule("glossary", E, "glossary.yaml entries each have a term, expansion and explanation."),
         Rule("easy-read-missing", E, "Pages meeting an `easy_read: required` item have one."),
         Rule("easy-read-drift", W, "An easy-read version is not older than its standard page."),
         Rule("easy-read-sentence", W, "Easy-read sentences have at most 15 words."),

@@ -15,6 +15,7 @@ from typing import Any
 
 from .config import SiteConfig
 from .content import Page, output_path
+from .glossary import Glossary
 from .schema import AGE_GROUPS, NEED_TYPES, TOPICS
 from .statutory import Coverage
 from .values import add_months
@@ -64,6 +65,7 @@ A_TO_Z_URL = "a-to-z/index.html"
 LAW_URL = "how-this-local-offer-meets-the-law/index.html"
 FEEDBACK_URL = "feedback/index.html"
 NEWS_URL = "news/index.html"
+GLOSSARY_URL = "glossary/index.html"
 NOT_FOUND_URL = "404.html"
 SITEMAP_URL = "sitemap.xml"
 
@@ -82,7 +84,8 @@ def need_url(need: str) -> str:
 
 def reserved_urls() -> set[str]:
     """Output files the build generates, which no content file may also claim."""
-    urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL}
+    urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL,
+            GLOSSARY_URL}
     urls |= {topic_url(t) for t in TOPICS} | {age_url(a) for a in AGE_GROUPS}
     urls |= {need_url(n) for n in NEED_TYPES}
     return urls
@@ -119,6 +122,7 @@ class SiteModel:
     pages: list[Page]
     coverage: Coverage
     assets: list[str]
+    glossary: Glossary = field(default_factory=lambda: Glossary([]))
     by_rel: dict[str, Page] = field(init=False)
     listings: list[Listing] = field(init=False)
 
@@ -203,6 +207,12 @@ class SiteModel:
                     {"years": _by_year(feedback), "recent": self.recent_feedback()},
                     [home],
                 )
+            )
+        if self.glossary.terms:
+            listings.append(
+                Listing(GLOSSARY_URL, "glossary.html", "Glossary: words and abbreviations",
+                        "What the words and abbreviations used in this Local Offer mean.",
+                        {"terms": self.glossary.terms}, [home])
             )
         if self.news:
             listings.append(

@@ -4,6 +4,7 @@ one deliberately broken page in Debian's Chromium, and every way the tools can b
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -195,16 +196,28 @@ def test_build_a11y_passes_a_good_site(site: SiteDir) -> None:
 
 
 def test_build_a11y_failure_keeps_the_previous_site(site: SiteDir) -> None:
-    """Empty link text passes the content checks' letter but not axe; the build must fail
-    naming the source file, and the previous dist/ must stay exactly as it was."""
+    """A theme that breaks WCAG (an image with no alt text in every header) fails the build
+    naming the pages' source files, and the previous dist/ stays exactly as it was."""
+    import shutil
+
+    from lo_static.build import BuildOptions, build
+    from lo_static.errors import ContentErrors
+    from lo_static.resources import TEMPLATES_DIR
     from tests.test_build import tree_digest
 
     assert run("build", "--today", "2026-11-23").exit_code == 0
     dist = site.path.parent / "dist"
     before = tree_digest(dist)
-    site.edit("about/guide.md", "Ask your school.", "Ask your school [ ](../index.md).")
-    result = run("build", "--a11y", "--today", "2026-11-23", "--format", "json")
-    assert result.exit_code == 1
-    problems = json.loads(result.stdout)["problems"]
-    assert any(p["code"] == "a11y" and p["path"] == "content/about/guide.md" for p in problems)
+    broken = site.path.parent / "templates"
+    shutil.copytree(TEMPLATES_DIR, broken)
+    base = broken / "base.html"
+    base.write_text(base.read_text().replace(
+        '<a class="app-skip-link"', '<img src="assets/site.css"><a class="app-skip-link"'))
+    options = BuildOptions(Path("content"), Path("dist"), date(2026, 11, 23), a11y=True,
+                           templates=broken)
+    with pytest.raises(ContentErrors) as raised:
+        build(options)
+    problems = raised.value.report.errors
+    assert any(p.code == "a11y" and p.path == "content/about/guide.md" for p in problems)
+    assert any(p.code == "a11y" and "image-alt" in p.message for p in problems)
     assert tree_digest(dist) == before
