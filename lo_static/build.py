@@ -31,6 +31,7 @@ from .plain_language import (
 from .render import Renderer
 from .reviews import check_reviews
 from .rules import problem
+from .search import SearchIndex, index_site
 from .site import SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
 from .theme import check_theme
@@ -72,6 +73,7 @@ class Checked:
     markdown: MarkdownIt
     glossary: Glossary
     report: Report = field(default_factory=Report)
+    search: SearchIndex | None = None
 
 
 def check(options: BuildOptions) -> Checked:
@@ -152,16 +154,16 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     model = site_model(checked, options)
     renderer = Renderer(model, checked.markdown, options.templates)
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
-    gate = None
-    if options.a11y:
 
-        def gate(staging: Path) -> None:
+    def finish(staging: Path) -> None:
+        checked.search = index_site(staging, len(model.pages))
+        if options.a11y:
             checked.report.extend(run_pa11y(staging, page_sources(model)))
             if checked.report.has_errors(options.strict):
                 raise ContentErrors(checked.report)
 
     with progress(renderer.count() + len(copies)) as update:
-        written = write_site(options.out_dir, renderer.render_all(), copies, update, gate)
+        written = write_site(options.out_dir, renderer.render_all(), copies, update, finish)
     return checked, written
 
 

@@ -8,6 +8,7 @@ is never treated as a template, so `{{ }}` in content stays text.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,7 @@ from .theme import css_variables
 
 STYLESHEET = "assets/site.css"
 SCRIPT = "assets/review-date.js"
+SEARCH_SCRIPT = "assets/search.js"
 CONTENTS_MINIMUM = 3
 """Pages with at least this many sections get an "On this page" list."""
 PAGE_TEMPLATES = {
@@ -68,6 +70,7 @@ def make_environment(templates_dir: Path) -> Environment:
         FEEDBACK_URL=site_module.FEEDBACK_URL,
         NEWS_URL=site_module.NEWS_URL,
         GLOSSARY_URL=site_module.GLOSSARY_URL,
+        SEARCH_URL=site_module.SEARCH_URL,
     )
     return env
 
@@ -99,14 +102,18 @@ class Renderer:
         self.env = make_environment(templates_dir)
         config = model.config
         self.css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
-        self.js = (templates_dir / SCRIPT).read_bytes()
-        self.css_version = hashlib.sha256(self.css).hexdigest()[:10]
-        self.js_version = hashlib.sha256(self.js).hexdigest()[:10]
+        self.assets = {
+            STYLESHEET: self.css,
+            SCRIPT: (templates_dir / SCRIPT).read_bytes(),
+            SEARCH_SCRIPT: (templates_dir / SEARCH_SCRIPT).read_bytes(),
+        }
+        self.versions = {
+            path: hashlib.sha256(data).hexdigest()[:10] for path, data in self.assets.items()
+        }
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         """Every output file, in a stable order."""
-        yield STYLESHEET, self.css
-        yield SCRIPT, self.js
+        yield from self.assets.items()
         for page in self.model.pages:
             yield page.url, self.render_page(page).encode("utf-8")
         for listing in self.model.listings:
@@ -114,7 +121,7 @@ class Renderer:
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
 
     def count(self) -> int:
-        return 3 + len(self.model.pages) + len(self.model.listings)
+        return len(self.assets) + 1 + len(self.model.pages) + len(self.model.listings)
 
     def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
         config = self.model.config
@@ -137,8 +144,9 @@ class Renderer:
             "title": title,
             "summary": summary,
             "crumbs": crumbs,
-            "stylesheet": f"{link(STYLESHEET)}?v={self.css_version}",
-            "script": f"{link(SCRIPT)}?v={self.js_version}",
+            "stylesheet": f"{link(STYLESHEET)}?v={self.versions[STYLESHEET]}",
+            "script": f"{link(SCRIPT)}?v={self.versions[SCRIPT]}",
+            "search_script": f"{link(SEARCH_SCRIPT)}?v={self.versions[SEARCH_SCRIPT]}",
             "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
             "page_for": self._page_for,
@@ -161,9 +169,22 @@ class Renderer:
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
             contents=sections if len(sections := headings(page)) >= CONTENTS_MINIMUM else [],
+            keywords=self._keywords(page),
         )
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)
+
+    def _keywords(self, page: Page) -> str:
+        """Glossary terms and their expansions for a page that uses either, so a search for
+        "EHCP" finds pages that only say "education, health and care plan", and back."""
+        text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+        lowered = text.lower()
+        found = []
+        for term in self.model.glossary.terms:
+            used = re.search(rf"\b{re.escape(term.term)}\b", text)
+            if used or term.expansion.lower() in lowered:
+                found.append(f"{term.term} {term.expansion}")
+        return "; ".join(found)
 
     def render_listing(self, listing: Listing) -> str:
         context = self._common(listing.url, listing.title, listing.summary, listing.crumbs)

@@ -66,6 +66,7 @@ LAW_URL = "how-this-local-offer-meets-the-law/index.html"
 FEEDBACK_URL = "feedback/index.html"
 NEWS_URL = "news/index.html"
 GLOSSARY_URL = "glossary/index.html"
+SEARCH_URL = "search/index.html"
 NOT_FOUND_URL = "404.html"
 SITEMAP_URL = "sitemap.xml"
 
@@ -85,7 +86,7 @@ def need_url(need: str) -> str:
 def reserved_urls() -> set[str]:
     """Output files the build generates, which no content file may also claim."""
     urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL,
-            GLOSSARY_URL}
+            GLOSSARY_URL, SEARCH_URL}
     urls |= {topic_url(t) for t in TOPICS} | {age_url(a) for a in AGE_GROUPS}
     urls |= {need_url(n) for n in NEED_TYPES}
     return urls
@@ -184,6 +185,14 @@ class SiteModel:
                 "a_to_z.html",
                 "A to Z of pages and services",
                 "Every page and service in this Local Offer in alphabetical order.",
+                {"letters": self._a_to_z()},
+                [home],
+            ),
+            Listing(
+                SEARCH_URL,
+                "search.html",
+                "Search",
+                "Search every page and service, or browse them all from A to Z.",
                 {"letters": self._a_to_z()},
                 [home],
             ),

@@ -20,13 +20,14 @@ def write_site(
     files: Iterable[tuple[str, bytes]],
     copies: Iterable[tuple[str, Path]],
     progress: Callable[[int], None] = lambda n: None,
-    gate: Callable[[Path], None] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> int:
     """Write `files` (output path, bytes) and `copies` (output path, source) as `out_dir`.
 
-    `gate`, if given, inspects the complete new site before it is swapped in and may raise to
-    stop it (the previous output then stays). Returns how many files were written. Raises
-    OutputError if the folder cannot be replaced.
+    `finish`, if given, completes and inspects the new site (search index, accessibility
+    checks) before it is swapped in, and may raise to stop it (the previous output then
+    stays). Returns how many files were written. Raises OutputError if the folder cannot be
+    replaced.
     """
     out_dir = out_dir.absolute()
     parent = out_dir.parent
@@ -50,8 +51,8 @@ def write_site(
             count += 1
             progress(1)
         os.chmod(staging, 0o755)
-        if gate is not None:
-            gate(staging)
+        if finish is not None:
+            finish(staging)
         _swap(staging, out_dir)
         return count
     except BaseException:

@@ -1,0 +1,81 @@
+"""Search: index the built site with Pagefind (its Python package and bundled binary).
+
+Runs on the complete new site before it replaces the old one. Only each page's main content is
+indexed (`data-pagefind-body`), with filters for age group, need, topic, service level, coverage
+and easy read. A build whose index is missing or incomplete fails: a search box that silently
+finds nothing is worse than none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+
+BUNDLE = "pagefind"
+# Pagefind writes its stock interfaces too; this site has its own accessible one.
+UNUSED = (
+    "pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js",
+    "pagefind-component-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+    "pagefind-highlight.js",
+)
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """What was indexed, for the build summary and the benchmark."""
+
+    pages: int
+    bytes: int
+    seconds: float
+
+
+def index_site(site_dir: Path, expected_pages: int) -> SearchIndex:
+    """Write `site_dir/pagefind/`; raises OutputError unless every expected page is in it."""
+    started = time.perf_counter()
+    output = (site_dir / BUNDLE).absolute()
+    try:
+        # In a thread of its own, so it also works when the caller already runs an event loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(lambda: asyncio.run(_index(site_dir.absolute(), output))).result()
+    except FileNotFoundError:
+        raise OutputError(
+            "search index not built: the Pagefind binary is missing; install it with "
+            "pip install 'pagefind[bin]' (scripts/build-site does this)"
+        ) from None
+    except Exception as error:  # the service reports failures as assorted exception types
+        raise OutputError(f"search index not built: Pagefind failed: {error}") from None
+    indexed = _indexed_pages(output)
+    if indexed != expected_pages:
+        raise OutputError(
+            f"search index not built properly: Pagefind indexed {indexed} pages, expected "
+            f"{expected_pages}; the site was not published"
+        )
+    for name in UNUSED:
+        (output / name).unlink(missing_ok=True)
+    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    return SearchIndex(indexed, size, round(time.perf_counter() - started, 3))
+
+
+async def _index(site_dir: Path, output: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(output_path=str(output), keep_index_url=True, force_language="en")
+    async with PagefindIndex(config=config) as index:
+        await index.add_directory(str(site_dir))
+
+
+def _indexed_pages(output: Path) -> int:
+    entry = output / "pagefind-entry.json"
+    if not entry.is_file():
+        return 0
+    try:
+        languages = json.loads(entry.read_text())["languages"]
+        return sum(int(language["page_count"]) for language in languages.values())
+    except (ValueError, KeyError, TypeError):
+        return 0
