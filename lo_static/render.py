@@ -8,7 +8,9 @@ is never treated as a template, so `{{ }}` in content stays text.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -29,6 +31,8 @@ from .theme import css_variables
 STYLESHEET = "assets/site.css"
 SCRIPT = "assets/review-date.js"
 SEARCH_SCRIPT = "assets/search.js"
+VOCABULARY = "search/words.json"
+_VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
 CONTENTS_MINIMUM = 3
 """Pages with at least this many sections get an "On this page" list."""
 PAGE_TEMPLATES = {
@@ -119,9 +123,10 @@ class Renderer:
         for listing in self.model.listings:
             yield listing.url, self.render_listing(listing).encode("utf-8")
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
+        yield VOCABULARY, self.vocabulary().encode("utf-8")
 
     def count(self) -> int:
-        return len(self.assets) + 1 + len(self.model.pages) + len(self.model.listings)
+        return len(self.assets) + 2 + len(self.model.pages) + len(self.model.listings)
 
     def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
         config = self.model.config
@@ -202,6 +207,17 @@ class Renderer:
             return relative(page.url, rel)
 
         return url_for
+
+    def vocabulary(self) -> str:
+        """The words of the site, most used first, for the search page's spelling help."""
+        counts: Counter[str] = Counter()
+        for page in self.model.pages:
+            text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+            counts.update(w.lower() for w in _VOCABULARY_WORD.findall(text))
+        for term in self.model.glossary.terms:
+            counts[term.term.lower()] += 1
+        words = sorted(counts, key=lambda w: (-counts[w], w))
+        return json.dumps(words, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     def sitemap(self) -> str:
         """sitemap.xml: absolute URLs when `base_url` is set, else root-relative paths."""

@@ -1,0 +1,181 @@
+"""Search: the Pagefind stage of the build, and the search page in a real browser, judged by
+whether a family's questions find the right page in the top three results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser_helpers import browser, open_page, server, site_root
+from tests.conftest import REPO, SiteDir, run
+from tests.test_build import tree_digest
+
+__all__ = ["browser", "server", "site_root"]  # fixtures used by the tests below
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+# (what a parent types, a page that must be in the top three)
+QUERIES = [
+    ("speech therapy for my 4 year old", "services/speech-and-language-therapy/"),
+    ("EHCP", "education/requesting-an-ehc-needs-assessment/"),
+    ("ehcp", "education/requesting-an-ehc-needs-assessment/"),
+    ("complain", "advice-and-support/disagreements-mediation-and-complaints/"),
+    ("transport to college", "transport/post-16-transport-policy-statement/"),
+    ("short breaks", "social-care/short-breaks-services-statement/"),
+    ("autism", "services/autism-and-communication-outreach/"),
+    ("SENCO", "education/send-support-in-schools/"),
+    ("SENDIASS", "advice-and-support/sendiass-information-advice-and-support/"),
+    ("appeal", "advice-and-support/appealing-to-the-send-tribunal/"),
+    ("wheelchair", "services/wheelchair-service/"),
+    ("direct payments", "social-care/personal-budgets-and-direct-payments/"),
+    ("holiday clubs", "services/short-breaks-holiday-clubs/"),
+    ("apprenticeship", "education/apprenticeships-supported-internships-and-traineeships/"),
+    ("university", "education/higher-education-and-disabled-students-allowance/"),
+    ("childcare", "childcare/childcare-and-funded-early-education/"),
+    ("mental health", "health/mental-health-and-wellbeing/"),
+    ("swimming", "services/accessible-swimming-sessions/"),
+    ("without internet", "about/without-internet/"),
+    # misspellings
+    ("speach therapy", "services/speech-and-language-therapy/"),
+    ("autsim", "services/autism-and-communication-outreach/"),
+    ("tribunel", "advice-and-support/appealing-to-the-send-tribunal/"),
+    ("wheelchiar", "services/wheelchair-service/"),
+]
+
+
+def search(page: Page, server: str, query: str) -> tuple[str, list[str]]:
+    """Type a query as a person would; return the announced status and result addresses."""
+    page.goto(server + "search/index.html")
+    box = page.get_by_label("Search for help, services or information")
+    box.fill(query)
+    box.press("Enter")
+    page.wait_for_function(
+        "q => document.getElementById('search-status').textContent.includes('result')", arg=query
+    )
+    page.wait_for_function("document.querySelectorAll('#search-results a').length > 0 || "
+                           "document.getElementById('search-status').textContent.startsWith('0')")
+    hrefs = page.locator("#search-results a").evaluate_all("as => as.map(a => a.href)")
+    return page.locator("#search-status").inner_text(), hrefs
+
+
+@pytest.mark.parametrize(("query", "expected"), QUERIES, ids=[q for q, _ in QUERIES])
+def test_family_queries_find_the_right_page(
+    browser: Browser, server: str, query: str, expected: str
+) -> None:
+    page, failures = open_page(browser)
+    status, hrefs = search(page, server, query)
+    top = [h.removeprefix(server).removesuffix("index.html") for h in hrefs[:3]]
+    assert expected in top, (query, status, top)
+    assert failures == []
+    page.close()
+
+
+def test_spelling_correction_is_announced(browser: Browser, server: str) -> None:
+    page, _ = open_page(browser)
+    status, _ = search(page, server, "autsim")
+    assert status.startswith("15 results for ‘autism’") or "for ‘autism’" in status
+    assert "we corrected the spelling of ‘autsim’" in status
+    page.close()
+
+
+def test_results_show_summary_review_date_and_easy_read(browser: Browser, server: str) -> None:
+    page, _ = open_page(browser)
+    search(page, server, "SENDIASS")
+    first = page.locator("#search-results li").filter(has_text="SENDIASS: easy read").first
+    assert first.locator(".app-tag").inner_text() == "Easy read"
+    assert first.locator(".app-list__meta").inner_text().startswith("Last reviewed ")
+    assert first.locator(".app-list__summary").inner_text()
+    page.close()
+
+
+def test_filters_are_checkboxes_with_counts(browser: Browser, server: str) -> None:
+    page, _ = open_page(browser)
+    status, _ = search(page, server, "therapy")
+    total = int(status.split()[0])
+    box = page.get_by_role("checkbox", name="16 to 25 years")
+    label = page.locator(f"label[for='{box.get_attribute('id')}']").inner_text()
+    count = int(label.rsplit("(", 1)[1].rstrip(")"))
+    box.check()
+    page.wait_for_function(
+        "n => document.getElementById('search-status').textContent.startsWith(n + ' result')",
+        arg=count,
+    )
+    assert 0 < count < total
+    for legend in ("Age", "Need", "Topic", "Service level", "Where", "Easy read"):
+        assert page.locator("legend", has_text=legend).count() == 1, legend
+    page.close()
+
+
+def test_search_by_keyboard_alone(browser: Browser, server: str) -> None:
+    page, _ = open_page(browser)
+    page.goto(server + "search/index.html")
+    page.wait_for_selector("#search:not([hidden])")
+    page.keyboard.press("Tab")  # skip link
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "search-input":
+            break
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    page.keyboard.type("short breaks")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results a")
+    page.keyboard.press("Tab")  # the Search button
+    page.keyboard.press("Tab")  # the first filter
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelectorAll('#search-filters input:checked').length")
+    page.wait_for_timeout(500)  # the search runs again; focus must stay on the checkbox
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    assert page.evaluate("document.activeElement.checked")
+    page.close()
+
+
+def test_search_page_with_results_passes_axe(browser: Browser, server: str) -> None:
+    page, _ = open_page(browser, width=320)
+    search(page, server, "therapy")
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    assert [v["id"] for v in result["violations"]] == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.close()
+
+
+def test_without_javascript_the_search_page_lists_every_page(
+    browser: Browser, server: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "search/index.html")
+    assert not page.locator("#search-input").is_visible()
+    assert page.locator("#search-no-js").is_visible()
+    assert page.locator("h3 + ul.app-plain-list a").count() > 60
+    context.close()
+
+
+def test_index_holds_every_published_page(site_root: Path) -> None:
+    root = site_root / "local-offer"
+    entry = json.loads((root / "pagefind/pagefind-entry.json").read_text())
+    pages = sum(language["page_count"] for language in entry["languages"].values())
+    bodies = sum("data-pagefind-body" in p.read_text() for p in root.rglob("*.html"))
+    assert pages == bodies > 90
+    assert not (root / "pagefind/pagefind-ui.js").exists()  # our own interface only
+
+
+def test_build_fails_when_the_index_cannot_be_built(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    dist = site.path.parent / "dist"
+    before = tree_digest(dist)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(site.path.parent / "no-such-pagefind"))
+    site.edit("about/guide.md", "Start here.", "Start here now.")
+    result = run("build", "--today", "2026-11-23")
+    assert result.exit_code == 2
+    assert "search index not built" in result.output
+    assert tree_digest(dist) == before
