@@ -22,6 +22,7 @@ from .diagnostics import Diagnostic, Report, Severity
 from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, check_acronyms, load_glossary
 from .markdown import check_links, make_markdown, parse_page
+from .offline import finish_offline
 from .plain_language import (
     check_alt_text,
     check_easy_read_text,
@@ -136,6 +137,16 @@ def site_model(checked: Checked, options: BuildOptions) -> SiteModel:
     )
 
 
+def key_pages(model: SiteModel) -> list[str]:
+    """Pages every visitor's device keeps for offline use: the home page, the pages meeting
+    requirements that need easy-read versions (the most essential), and their easy reads."""
+    essential = {r.id for r in model.coverage.requirements if r.easy_read} | {"without-internet"}
+    pages = ["index.html"]
+    for requirement_id in sorted(essential):
+        pages += [page.url for page in model.coverage.pages.get(requirement_id, [])]
+    return sorted(set(pages))
+
+
 def page_sources(model: SiteModel) -> dict[str, str]:
     """Output HTML file → what an editor changes to fix it (for accessibility reports)."""
     sources = {page.url: page.display for page in model.pages}
@@ -157,6 +168,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
 
     def finish(staging: Path) -> None:
         checked.search = index_site(staging, len(model.pages))
+        finish_offline(staging, key_pages(model))
         if options.a11y:
             checked.report.extend(run_pa11y(staging, page_sources(model)))
             if checked.report.has_errors(options.strict):

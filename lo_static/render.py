@@ -31,6 +31,9 @@ from .theme import css_variables
 STYLESHEET = "assets/site.css"
 SCRIPT = "assets/review-date.js"
 SEARCH_SCRIPT = "assets/search.js"
+OFFLINE_SCRIPT = "assets/offline.js"
+ICON = "assets/icon.svg"
+MANIFEST = "manifest.webmanifest"
 VOCABULARY = "search/words.json"
 _VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
 CONTENTS_MINIMUM = 3
@@ -90,6 +93,12 @@ def with_defaults(meta: dict[str, Any], specs: list[Field] | tuple[Field, ...]) 
     return full
 
 
+def hashed_name(path: str, data: bytes) -> str:
+    """`assets/site.css` → `assets/site.0123456789.css` (the first 10 hex of its SHA-256)."""
+    stem, extension = path.rsplit(".", 1)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{extension}"
+
+
 def long_date(value: date | None) -> str:
     """`2026-09-30` → `30 September 2026` (GOV.UK style)."""
     if not isinstance(value, date):
@@ -105,19 +114,23 @@ class Renderer:
         self.md = md
         self.env = make_environment(templates_dir)
         config = model.config
-        self.css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
-        self.assets = {
-            STYLESHEET: self.css,
+        css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
+        icon = (templates_dir / ICON).read_text().replace("#1d4f91", config.theme.primary_colour)
+        sources = {
+            STYLESHEET: css,
             SCRIPT: (templates_dir / SCRIPT).read_bytes(),
             SEARCH_SCRIPT: (templates_dir / SEARCH_SCRIPT).read_bytes(),
+            OFFLINE_SCRIPT: (templates_dir / OFFLINE_SCRIPT).read_bytes(),
+            ICON: icon.encode(),
         }
-        self.versions = {
-            path: hashlib.sha256(data).hexdigest()[:10] for path, data in self.assets.items()
-        }
+        # Asset file names carry a content hash, so browsers may cache them for ever.
+        self.asset_urls = {name: hashed_name(name, data) for name, data in sources.items()}
+        self.assets = {self.asset_urls[name]: data for name, data in sources.items()}
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         """Every output file, in a stable order."""
         yield from self.assets.items()
+        yield MANIFEST, self.manifest().encode("utf-8")
         for page in self.model.pages:
             yield page.url, self.render_page(page).encode("utf-8")
         for listing in self.model.listings:
@@ -126,7 +139,7 @@ class Renderer:
         yield VOCABULARY, self.vocabulary().encode("utf-8")
 
     def count(self) -> int:
-        return len(self.assets) + 2 + len(self.model.pages) + len(self.model.listings)
+        return len(self.assets) + 3 + len(self.model.pages) + len(self.model.listings)
 
     def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
         config = self.model.config
@@ -149,9 +162,12 @@ class Renderer:
             "title": title,
             "summary": summary,
             "crumbs": crumbs,
-            "stylesheet": f"{link(STYLESHEET)}?v={self.versions[STYLESHEET]}",
-            "script": f"{link(SCRIPT)}?v={self.versions[SCRIPT]}",
-            "search_script": f"{link(SEARCH_SCRIPT)}?v={self.versions[SEARCH_SCRIPT]}",
+            "stylesheet": link(self.asset_urls[STYLESHEET]),
+            "script": link(self.asset_urls[SCRIPT]),
+            "search_script": link(self.asset_urls[SEARCH_SCRIPT]),
+            "offline_script": link(self.asset_urls[OFFLINE_SCRIPT]),
+            "icon": link(self.asset_urls[ICON]),
+            "manifest": link(MANIFEST),
             "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
             "page_for": self._page_for,
@@ -207,6 +223,28 @@ class Renderer:
             return relative(page.url, rel)
 
         return url_for
+
+    def manifest(self) -> str:
+        """The web app manifest, so families can add the Local Offer to a phone's home screen."""
+        config = self.model.config
+        short = config.title if len(config.title) <= 12 else "Local Offer"
+        document = {
+            "name": config.title,
+            "short_name": short,
+            "description": f"Support for children and young people with SEND, from "
+            f"{config.council}.",
+            "lang": config.language,
+            "start_url": "index.html",
+            "scope": "./",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": config.theme.primary_colour,
+            "icons": [
+                {"src": self.asset_urls[ICON], "sizes": "any", "type": "image/svg+xml",
+                 "purpose": "any"},
+            ],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
     def vocabulary(self) -> str:
         """The words of the site, most used first, for the search page's spelling help."""

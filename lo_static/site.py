@@ -67,6 +67,7 @@ FEEDBACK_URL = "feedback/index.html"
 NEWS_URL = "news/index.html"
 GLOSSARY_URL = "glossary/index.html"
 SEARCH_URL = "search/index.html"
+OFFLINE_URL = "offline/index.html"
 NOT_FOUND_URL = "404.html"
 SITEMAP_URL = "sitemap.xml"
 
@@ -86,7 +87,7 @@ def need_url(need: str) -> str:
 def reserved_urls() -> set[str]:
     """Output files the build generates, which no content file may also claim."""
     urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL,
-            GLOSSARY_URL, SEARCH_URL}
+            GLOSSARY_URL, SEARCH_URL, OFFLINE_URL}
     urls |= {topic_url(t) for t in TOPICS} | {age_url(a) for a in AGE_GROUPS}
     urls |= {need_url(n) for n in NEED_TYPES}
     return urls
@@ -267,6 +268,16 @@ class SiteModel:
                     [home],
                 )
             )
+        listings.append(
+            Listing(
+                OFFLINE_URL,
+                "offline.html",
+                "You are offline",
+                "This page has not been saved on this device yet.",
+                {},
+                [home],
+            )
+        )
         listings.append(
             Listing(
                 NOT_FOUND_URL,

@@ -49,7 +49,8 @@ def test_focus_highlight_must_stand_out_on_the_header(site: SiteDir) -> None:
 def test_theme_colours_reach_the_stylesheet(site: SiteDir) -> None:
     site.write("site.yaml", site.text("site.yaml") + 'theme:\n  primary_colour: "#00703c"\n')
     assert run("build", "--today", "2026-11-23").exit_code == 0
-    css = (site.path.parent / "dist/assets/site.css").read_text()
+    (stylesheet,) = (site.path.parent / "dist/assets").glob("site.*.css")
+    css = stylesheet.read_text()
     assert css.startswith(":root {\n  --app-primary: #00703c;\n  --app-focus: #ffdd00;\n}\n")
 
 
