@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -82,9 +83,13 @@ def test_output_that_is_a_file_is_a_clear_error(site: SiteDir) -> None:
 
 
 # Pagefind writes each filter's values in hash-map order, which changes from run to run, and
-# names its filter and meta files after their bytes. Everything else must match byte for byte;
-# those files must hold the same filters, values and pages.
-PAGEFIND_ORDERED_BY_HASH_MAP = ("pagefind/filter/", "pagefind/pagefind-entry.json", ".pf_meta")
+# names its filter and meta files after their bytes; the offline files list those names and
+# revisions. Everything else must match byte for byte; those files must hold the same filters,
+# values and pages, and list the same revisions for every other file.
+PAGEFIND_ORDERED_BY_HASH_MAP = (
+    "pagefind/filter/", "pagefind/pagefind-entry.json", ".pf_meta", "offline.json", "sw.js",
+    "local-offer-offline.zip",
+)
 
 
 def search_filters(root: Path) -> set[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]]]:
@@ -110,6 +115,13 @@ def test_builds_are_byte_identical(site: SiteDir) -> None:
     assert any(k.startswith("pagefind/fragment/") for k in one)
     filters = search_filters(site.path.parent / "one")
     assert filters == search_filters(site.path.parent / "two")
+    revisions = [
+        {f["url"]: f["revision"] for f in json.loads(
+            (site.path.parent / name / "offline.json").read_text())["files"]
+         if not any(part in f["url"] for part in PAGEFIND_ORDERED_BY_HASH_MAP)}
+        for name in ("one", "two")
+    ]
+    assert revisions[0] == revisions[1]
     assert {name for name, _ in filters} >= {"Age", "Topic", "Service level", "Easy read"}
 
 

@@ -23,11 +23,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    """Every file lo-static renders; Pagefind's index (tested in test_search.py) is left out."""
+    """Every file lo-static renders. Pagefind's index, and the offline files that list its
+    files, are tested in test_search.py and test_offline.py."""
+    derived = ("pagefind/", "sw.js", "offline.json", "local-offer-offline.zip")
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.relative_to(root).as_posix().startswith("pagefind/")
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(derived)
     }
 
 

@@ -46,8 +46,10 @@
         }).catch(function () { failed++; }).then(function () {
           done++;
           bar.value = done;
-          if (done % 10 === 0 || done === manifest.files.length) {
-            status.textContent = "Saved " + done + " of " + manifest.files.length + " files";
+          var quarter = Math.ceil(manifest.files.length / 4);
+          if (done % quarter === 0 && done < manifest.files.length) {
+            // Announced a few times only, so screen readers are not flooded.
+            status.textContent = "Downloading: " + Math.round(100 * done / manifest.files.length) + "% done";
           }
           return next();
         });

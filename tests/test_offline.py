@@ -1,0 +1,201 @@
+"""Offline (CoP 4.62): the service worker, saving the whole site, updates, and the zip, in
+headless Chromium with the network switched off."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.browser_helpers import browser
+from tests.conftest import MINIMAL, REPO, TODAY, run
+
+__all__ = ["browser"]  # fixture used by the tests below
+
+
+class Site:
+    """A built site served on 127.0.0.1 that a test can rebuild while it is being served."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content = root / "content"
+        self.dist = root / "dist"
+
+    def build(self) -> None:
+        result = run(
+            "build", "--content", str(self.content), "--out", str(self.dist), "--today", TODAY
+        )
+        assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Site, str]]:
+    served = Site(tmp_path)
+    shutil.copytree(REPO / "content", served.content)
+    served.build()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, directory=str(served.dist), **kwargs)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def controlled(context: BrowserContext, url: str) -> Page:
+    """Open `url` and wait until the service worker controls the page."""
+    page = context.new_page()
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    return page
+
+
+def heading(page: Page, url: str) -> str:
+    page.goto(url)
+    return page.locator("h1").inner_text()
+
+
+def test_precached_visited_and_fallback_pages_work_offline(
+    browser: Browser, site: tuple[Site, str]
+) -> None:
+    _, base = site
+    context = browser.new_context()
+    page = controlled(context, base + "index.html")
+    visited = base + "services/youth-club-plus/index.html"
+    assert heading(page, visited) == "Youth Club Plus"
+    context.set_offline(True)
+    statutory = base + "advice-and-support/disagreements-mediation-and-complaints/index.html"
+    assert heading(page, statutory) == "Disagreements, mediation and complaints"
+    assert heading(page, visited) == "Youth Club Plus"
+    assert heading(page, base + "health/therapies/index.html") == "You are offline"
+    assert page.get_by_role("main").get_by_role("link", name="01632 960100").is_visible()
+    context.close()
+
+
+def test_save_for_offline_then_every_page_and_search_work(
+    browser: Browser, site: tuple[Site, str]
+) -> None:
+    _, base = site
+    context = browser.new_context()
+    page = controlled(context, base + "index.html")
+    panel = page.locator("#save-offline")
+    panel.get_by_text("It downloads about").wait_for()
+    assert " MB" in panel.locator("[data-size]").inner_text()  # the size, before saving
+    panel.get_by_role("button", name="Save this site for offline use").click()
+    page.wait_for_function(
+        "document.querySelector('#save-offline [role=status]').textContent.startsWith('Saved.')"
+    )
+    assert page.locator("#save-offline progress").evaluate("p => p.value === p.max")
+    assert "could not" not in panel.locator("[role=status]").inner_text()
+    context.set_offline(True)
+    assert heading(page, base + "health/therapies/index.html") == (
+        "Therapies for children and young people"
+    )
+    assert heading(page, base + "a-to-z/index.html") == "A to Z of pages and services"
+    page.goto(base + "search/index.html?q=wheelchair")
+    page.wait_for_function("document.getElementById('search-status').textContent.length > 0")
+    assert page.locator("#search-status").inner_text().endswith("results for ‘wheelchair’")
+    assert page.locator("#search-results a").first.inner_text()
+    context.close()
+
+
+def test_new_build_replaces_the_cached_copy(browser: Browser, site: tuple[Site, str]) -> None:
+    served, base = site
+    context = browser.new_context()
+    page = controlled(context, base + "index.html")
+    url = base + "services/youth-club-plus/index.html"
+    assert heading(page, url) == "Youth Club Plus"
+    source = served.content / "services/youth-club-plus.md"
+    source.write_text(
+        source.read_text().replace("title: Youth Club Plus", "title: Youth Club Plus and Friends")
+    )
+    served.build()
+    assert heading(page, url) == "Youth Club Plus and Friends"  # online: the new page
+    context.set_offline(True)
+    assert heading(page, url) == "Youth Club Plus and Friends"  # and it replaced the copy
+    context.close()
+
+
+def test_offline_manifest_and_worker_list_real_files(site: tuple[Site, str]) -> None:
+    served, _ = site
+    manifest = json.loads((served.dist / "offline.json").read_text())
+    files = {f["url"]: f for f in manifest["files"]}
+    assert manifest["total_bytes"] == sum(f["bytes"] for f in files.values())
+    assert all((served.dist / url).stat().st_size == f["bytes"] for url, f in files.items())
+    assert "local-offer-offline.zip" not in files
+    worker = (served.dist / "sw.js").read_text()
+    precache = json.loads(worker.split("var PRECACHE = ", 1)[1].split(";\n", 1)[0])
+    assert "index.html" in precache and "offline/index.html" in precache
+    assert "education/requesting-an-ehc-needs-assessment/easy-read/index.html" in precache
+    assert any(p.startswith("assets/site.") and p.endswith(".css") for p in precache)
+    assert all(p in files for p in precache)
+
+
+def test_asset_names_carry_content_hashes(site: tuple[Site, str]) -> None:
+    served, _ = site
+    names = sorted(p.name for p in (served.dist / "assets").iterdir())
+    assert all(len(name.split(".")) == 3 and len(name.split(".")[1]) == 10 for name in names)
+    html = (served.dist / "index.html").read_text()
+    assert (
+        'href="assets/site.' in html and '<link rel="manifest" href="manifest.webmanifest">' in html
+    )
+    manifest = json.loads((served.dist / "manifest.webmanifest").read_text())
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "index.html"
+    assert (served.dist / manifest["icons"][0]["src"]).is_file()
+
+
+def test_zip_pages_work_when_opened_from_disk(
+    browser: Browser, site: tuple[Site, str], tmp_path: Path
+) -> None:
+    served, _ = site
+    link = (served.dist / "about/without-internet/index.html").read_text()
+    assert 'href="../../local-offer-offline.zip" download' in link
+    with zipfile.ZipFile(served.dist / "local-offer-offline.zip") as bundle:
+        assert bundle.testzip() is None
+        bundle.extractall(tmp_path / "unzipped")
+    home = tmp_path / "unzipped/local-offer/index.html"
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(home.as_uri())
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    assert page.locator("h1").inner_text() == "Services"
+    colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.app-header')).backgroundColor"
+    )
+    assert colour == "rgb(29, 79, 145)"
+    assert failed == []
+    page.close()
+
+
+def test_zip_is_the_same_for_the_same_site(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        result = run(
+            "build", "--content", str(MINIMAL), "--out", str(tmp_path / name), "--today", TODAY
+        )
+        assert result.exit_code == 0
+    zips = [zipfile.ZipFile(tmp_path / name / "local-offer-offline.zip") for name in ("one", "two")]
+    one, two = (
+        {
+            i.filename: (i.date_time, i.CRC)
+            for i in z.infolist()
+            if "/pagefind/" not in i.filename and not i.filename.endswith(("sw.js", "offline.json"))
+        }
+        for z in zips
+    )
+    assert one == two and len(one) > 20
