@@ -142,7 +142,17 @@ def build_command(
     except LoStaticError as error:
         _fail(error, output_format)
         return
-    _print_report(checked.report, output_format, ok=True, files=written, out=str(out_dir))
+    search = checked.search
+    _print_report(
+        checked.report,
+        output_format,
+        ok=True,
+        files=written,
+        out=str(out_dir),
+        search={"pages": search.pages, "bytes": search.bytes, "seconds": search.seconds}
+        if search
+        else None,
+    )
     if output_format != "json":
         pages = sum(1 for p in checked.pages if p.published)
         click.echo(f"Built {pages} pages ({written} files) into {out_dir.as_posix()}/", err=True)

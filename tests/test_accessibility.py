@@ -31,6 +31,9 @@ TEMPLATES = {
     "feedback": "feedback/index.html",
     "news": "news/index.html",
     "not-found": "404.html",
+    "search": "search/index.html?q=therapy",
+    "glossary": "glossary/index.html",
+    "offline": "offline/index.html",
 }
 
 

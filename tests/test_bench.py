@@ -1,0 +1,25 @@
+"""The benchmark's synthetic corpus is a valid Local Offer, and the same N gives the same files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.make_corpus import make
+from tests.conftest import TODAY, run
+
+
+def test_synthetic_corpus_is_valid_and_deterministic(tmp_path: Path) -> None:
+    make(40, tmp_path / "one")
+    make(40, tmp_path / "two")
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes()
+           for p in (tmp_path / "one").rglob("*.md")}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes()
+           for p in (tmp_path / "two").rglob("*.md")}
+    assert one == two
+    assert len([p for p in one if p.name.startswith("service-")]) == 40
+    result = run("check", "--content", str(tmp_path / "one"), "--today", TODAY, "--format", "json")
+    assert json.loads(result.stdout)["problems"] == []
+    assert result.exit_code == 0
+    words = [len(data.split()) for path, data in one.items() if path.name.startswith("service-")]
+    assert min(words) > 200 and max(words) > 800
