@@ -79,6 +79,14 @@ def test_pa11y_finds_no_errors_on_any_page(site_root: Path) -> None:
     assert result.exit_code == 0
 
 
+def load(page: Page, server: str, name: str) -> None:
+    """Open a template's example page; on the search page, wait for the results too."""
+    page.goto(server + TEMPLATES[name])
+    if name == "search":
+        page.wait_for_selector("#search-results a")
+        page.wait_for_function("document.getElementById('search-status').textContent")
+
+
 def focusables(page: Page) -> int:
     return int(page.evaluate(
         "document.querySelectorAll('a[href], button, input, select, textarea, summary, "
@@ -93,7 +101,7 @@ def test_keyboard_focus_is_visible_and_never_hidden(
     """Tab through the whole page: the skip link comes first, and every element that takes
     focus shows a visible indicator (2.4.7) and is not hidden behind anything (2.4.11)."""
     page, _ = open_page(browser, width=1280, site=site_root / "local-offer")
-    page.goto(server + TEMPLATES[name])
+    load(page, server, name)
     count = focusables(page)
     assert count > 5
     for step in range(count):
@@ -130,7 +138,7 @@ def test_targets_are_at_least_24_px(
     """2.5.8: links outside running text (navigation, lists of links, footers) are at least
     24 by 24 CSS pixels; links inside sentences are exempt."""
     page, _ = open_page(browser, width=320, site=site_root / "local-offer")
-    page.goto(server + TEMPLATES[name])
+    load(page, server, name)
     small = page.evaluate(
         """() => [...document.querySelectorAll('a[href], button')]
           .filter(el => !el.closest('p, .app-prose li, dd, td, .app-list__summary'))
@@ -150,7 +158,7 @@ def test_zoom_and_text_spacing_never_scroll_sideways(
     """1.4.4 and 1.4.10: 200% zoom of a 1280 px window (640 CSS px) and 200% text size;
     1.4.12: the text-spacing overrides. No horizontal scrolling in any case."""
     page, _ = open_page(browser, width=640, site=site_root / "local-offer")
-    page.goto(server + TEMPLATES[name])
+    load(page, server, name)
     assert page.evaluate("document.documentElement.scrollWidth") <= 640
     page.set_viewport_size({"width": 1280, "height": 900})
     page.add_style_tag(content="html { font-size: 200% !important; }")
