@@ -17,7 +17,11 @@ import yaml
 KeyPath = tuple[str | int, ...]
 
 
-class _CoreLoader(yaml.SafeLoader):
+# libyaml's parser (C) when PyYAML was built with it: the same documents, several times faster.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CoreLoader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader with YAML 1.2 core-schema scalars."""
 
 
@@ -34,6 +38,7 @@ _CoreLoader.add_implicit_resolver(
 
 _HINTS = [
     ("'\\t'", "indent with spaces, not tabs"),
+    ("tab character", "indent with spaces, not tabs"),
     ("mapping values are not allowed", "put the value in quotes if it contains ': '"),
     ("could not find expected ':'", "each line should be 'field: value'; check the line above"),
     ("found undefined alias", "remove the '*' or put the value in quotes"),
@@ -72,7 +77,9 @@ class YamlDocument:
         return default
 
 
-def _hint(problem: str) -> str:
+def _hint(problem: str, line_text: str = "") -> str:
+    if "\t" in line_text and "cannot start any token" in problem:
+        return " (indent with spaces, not tabs)"
     for needle, hint in _HINTS:
         if needle in problem:
             return f" ({hint})"
@@ -97,9 +104,10 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = str(error.problem or error.context or "unreadable YAML")
-        raise YamlProblem(
-            "yaml-syntax", line, f"not valid YAML: {problem}{_hint(problem)}"
-        ) from None
+        lines = text.split("\n")
+        line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
+        hint = _hint(problem, line_text)
+        raise YamlProblem("yaml-syntax", line, f"not valid YAML: {problem}{hint}") from None
     except yaml.YAMLError as error:
         raise YamlProblem("yaml-syntax", first_line, f"not valid YAML: {error}") from None
     except RecursionError:
