@@ -52,7 +52,6 @@ def finish_offline(site_dir: Path, precache: list[str]) -> int:
     worker = (
         worker.replace("__BUILD__", build)
         .replace("__PRECACHE__", json.dumps(cached))
-        .replace("__REVISIONS__", json.dumps(revisions, sort_keys=True, separators=(",", ":")))
         .replace("__OFFLINE__", OFFLINE_PAGE)
     )
     (site_dir / SERVICE_WORKER).write_text(worker)

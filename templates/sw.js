@@ -4,14 +4,32 @@
 "use strict";
 var BUILD = "__BUILD__";
 var PRECACHE = __PRECACHE__;
-var REVISIONS = __REVISIONS__;
 var OFFLINE_PAGE = "__OFFLINE__";
 var PRECACHE_NAME = "lo-precache-" + BUILD;
 var PAGES = "lo-pages";
 var ASSETS = "lo-assets";
 var SAVED = "lo-saved";
 
+var revisionsPromise = null;
+
 function absolute(path) { return new URL(path, self.registration.scope).href; }
+
+// Every file's content revision, from this build's offline.json (kept in the precache), so the
+// worker stays small however large the Local Offer is.
+function revisions() {
+  if (!revisionsPromise) {
+    revisionsPromise = caches.open(PRECACHE_NAME).then(function (cache) {
+      return cache.match(absolute("offline.json"));
+    }).then(function (hit) {
+      return hit || fetch(absolute("offline.json"), { cache: "no-cache" });
+    }).then(function (response) { return response.json(); }).then(function (manifest) {
+      var map = {};
+      manifest.files.forEach(function (file) { map[file.url] = file.revision; });
+      return map;
+    }).catch(function (error) { revisionsPromise = null; throw error; });
+  }
+  return revisionsPromise;
+}
 function relative(url) { return url.slice(self.registration.scope.length); }
 
 function withRevision(response, revision) {
@@ -24,18 +42,26 @@ function withRevision(response, revision) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(PRECACHE_NAME).then(function (cache) {
-    return Promise.all(PRECACHE.map(function (path) {
-      return fetch(absolute(path), { cache: "no-cache" }).then(function (response) {
-        if (!response.ok) throw new Error("precache " + path + ": " + response.status);
-        return withRevision(response, REVISIONS[path]).then(function (copy) {
-          return cache.put(absolute(path), copy);
-        });
+    return fetch(absolute("offline.json"), { cache: "no-cache" }).then(function (response) {
+      if (!response.ok) throw new Error("offline.json: " + response.status);
+      return response.clone().json().then(function (manifest) {
+        if (manifest.build !== BUILD) throw new Error("offline.json is from another build");
+        return cache.put(absolute("offline.json"), response);
       });
-    }));
+    }).then(revisions).then(function (REVISIONS) {
+      return Promise.all(PRECACHE.map(function (path) {
+        return fetch(absolute(path), { cache: "no-cache" }).then(function (response) {
+          if (!response.ok) throw new Error("precache " + path + ": " + response.status);
+          return withRevision(response, REVISIONS[path]).then(function (copy) {
+            return cache.put(absolute(path), copy);
+          });
+        });
+      }));
+    });
   }).then(function () { return self.skipWaiting(); }));
 });
 
-function dropStale(name) {
+function dropStale(name, REVISIONS) {
   return caches.open(name).then(function (cache) {
     return cache.keys().then(function (requests) {
       return Promise.all(requests.map(function (request) {
@@ -52,10 +78,11 @@ function dropStale(name) {
 }
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
+  event.waitUntil(Promise.all([caches.keys(), revisions()]).then(function (found) {
+    var names = found[0], REVISIONS = found[1];
     return Promise.all(names.map(function (name) {
       if (name.indexOf("lo-precache-") === 0 && name !== PRECACHE_NAME) return caches.delete(name);
-      if (name === PAGES || name === ASSETS || name === SAVED) return dropStale(name);
+      if (name === PAGES || name === ASSETS || name === SAVED) return dropStale(name, REVISIONS);
     }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -76,10 +103,11 @@ function networkFirst(event, cacheName) {
     if (response.ok) {
       var path = relative(request.url.split("#")[0].split("?")[0]);
       var copy = response.clone();
-      event.waitUntil(withRevision(copy, REVISIONS[path] || REVISIONS[path + "index.html"])
-        .then(function (saved) {
-          return caches.open(cacheName).then(function (cache) { return cache.put(request, saved); });
-        }));
+      event.waitUntil(revisions().then(function (REVISIONS) {
+        return withRevision(copy, REVISIONS[path] || REVISIONS[path + "index.html"]);
+      }).then(function (saved) {
+        return caches.open(cacheName).then(function (cache) { return cache.put(request, saved); });
+      }));
     }
     return response;
   }).catch(function () {
@@ -98,7 +126,9 @@ function deviceFirst(event) {
       if (response.ok) {
         var path = relative(event.request.url.split("?")[0]);
         var copy = response.clone();
-        event.waitUntil(withRevision(copy, REVISIONS[path]).then(function (saved) {
+        event.waitUntil(revisions().then(function (REVISIONS) {
+          return withRevision(copy, REVISIONS[path]);
+        }).then(function (saved) {
           return caches.open(ASSETS).then(function (cache) { return cache.put(event.request, saved); });
         }));
       }

@@ -144,6 +144,8 @@ def test_offline_manifest_and_worker_list_real_files(site: tuple[Site, str]) -> 
     assert "education/requesting-an-ehc-needs-assessment/easy-read/index.html" in precache
     assert any(p.startswith("assets/site.") and p.endswith(".css") for p in precache)
     assert all(p in files for p in precache)
+    # Revisions come from offline.json at install, so the worker does not grow with the site.
+    assert "pagefind/fragment/" not in worker and len(worker.encode()) < 12_000
 
 
 def test_asset_names_carry_content_hashes(site: tuple[Site, str]) -> None:
