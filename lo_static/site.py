@@ -11,6 +11,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from .config import SiteConfig
@@ -139,7 +140,7 @@ class SiteModel:
 
     # -- groups ----------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def standard(self) -> list[Page]:
         """Published standard pages and services (no easy-read, feedback or news)."""
         return sorted(
@@ -147,16 +148,16 @@ class SiteModel:
             key=_sort_key,
         )
 
-    @property
+    @cached_property
     def services(self) -> list[Page]:
         return [p for p in self.standard if p.kind == "service"]
 
-    @property
+    @cached_property
     def feedback(self) -> list[Page]:
         items = [p for p in self.pages if p.kind == "feedback" and not p.is_easy_read]
         return sorted(items, key=lambda p: (p.meta.get("date") or date.min, p.rel), reverse=True)
 
-    @property
+    @cached_property
     def news(self) -> list[Page]:
         items = [p for p in self.pages if p.kind == "news" and not p.is_easy_read]
         return sorted(items, key=lambda p: (p.meta.get("date") or date.min, p.rel), reverse=True)
