@@ -11,8 +11,6 @@ and writes bench/results.json. Timed on whatever machine runs it: quote the mach
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import platform
@@ -21,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from playwright.sync_api import Response, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.make_corpus import make  # noqa: E402
+from lo_static.serve import serve_folder  # noqa: E402
 
 TODAY = "2026-11-23"
 QUERY = "autism"
@@ -73,44 +71,32 @@ def build(content: Path, out: Path) -> tuple[float, dict[str, object]]:
     return seconds, json.loads(result.stdout)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def first_query_bytes(site: Path) -> tuple[int, int]:
     """(bytes, requests) of the search files (Pagefind's and the spelling word list) that a
     browser fetches from opening the search page to seeing the first results. Service workers
     are blocked, so nothing is prefetched for offline use during the measurement."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     fetched: list[int] = []
 
     def record(response: Response) -> None:
         if response.ok and ("/pagefind/" in response.url or response.url.endswith("words.json")):
             fetched.append(len(response.body()))
 
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROME_PATH") or shutil.which("chromium"),
-                args=ARGS,
-            )
-            page = browser.new_context(service_workers="block").new_page()
-            page.on("response", record)
-            page.goto(base + "search/index.html")
-            page.wait_for_selector("#search:not([hidden])")
-            page.get_by_label("Search for help, services or information").fill(QUERY)
-            page.keyboard.press("Enter")
-            page.wait_for_function(
-                "document.getElementById('search-status').textContent.includes('result')"
-            )
-            page.wait_for_load_state("networkidle")
-            browser.close()
-    finally:
-        httpd.shutdown()
+    with serve_folder(site) as root, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROME_PATH") or shutil.which("chromium"),
+            args=ARGS,
+        )
+        page = browser.new_context(service_workers="block").new_page()
+        page.on("response", record)
+        page.goto(f"{root}/search/index.html")
+        page.wait_for_selector("#search:not([hidden])")
+        page.get_by_label("Search for help, services or information").fill(QUERY)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "document.getElementById('search-status').textContent.includes('result')"
+        )
+        page.wait_for_load_state("networkidle")
+        browser.close()
     return sum(fetched), len(fetched)
 
 

@@ -11,16 +11,12 @@ with the command that fixes it; it is never a traceback.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -29,6 +25,7 @@ from . import resources
 from .diagnostics import Diagnostic, Severity
 from .errors import ConfigError
 from .rules import RULES
+from .serve import serve_folder
 
 CODE = "a11y"
 CONFIG_FILE = Path("checks") / "pa11y.json"
@@ -73,7 +70,7 @@ def run_pa11y(
     pages = _pages(site_dir, sources)
     if not pages:
         return []
-    with _serve(site_dir) as base:
+    with serve_folder(site_dir) as base:
         urls = {base + quote(url_path): (url_path, rel) for url_path, rel in pages.items()}
         command = [node, str(pa11y), "--json", "-c", str(config), *urls]
         env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
@@ -138,36 +135,6 @@ def _find_chromium() -> str:
     if not found:
         raise ConfigError(f"Chromium is not installed: {CHROMIUM_ADVICE}")
     return found
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a browser closing a connection early is not our problem
-
-
-@contextmanager
-def _serve(site_dir: Path) -> Iterator[str]:
-    """Serve `site_dir` on a free port of 127.0.0.1; yields the base URL (no trailing slash)."""
-
-    def handler(*args: Any, **kwargs: Any) -> _QuietHandler:
-        return _QuietHandler(*args, directory=str(site_dir), **kwargs)
-
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="lo-static-a11y", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _run(

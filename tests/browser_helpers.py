@@ -3,17 +3,15 @@ a sub-path on 127.0.0.1, and Debian's Chromium driven by Playwright (never a dow
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from lo_static.serve import serve_folder
 from tests.conftest import REPO, TODAY, run
 
 CHROMIUM_ARGS = [
@@ -41,13 +39,8 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site_root: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_root))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/local-offer/"
-    httpd.shutdown()
+    with serve_folder(site_root) as base:
+        yield f"{base}/local-offer/"
 
 
 @pytest.fixture(scope="module")

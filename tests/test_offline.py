@@ -3,10 +3,8 @@ headless Chromium with the network switched off."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from lo_static.serve import serve_folder
 from tests.browser_helpers import browser
 from tests.conftest import MINIMAL, REPO, TODAY, run
 
@@ -41,17 +40,8 @@ def site(tmp_path: Path) -> Iterator[tuple[Site, str]]:
     shutil.copytree(REPO / "content", served.content)
     served.build()
 
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            super().__init__(*args, directory=str(served.dist), **kwargs)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve_folder(served.dist) as base:
+        yield served, f"{base}/"
 
 
 def controlled(context: BrowserContext, url: str) -> Page:
