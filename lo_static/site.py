@@ -18,8 +18,7 @@ from .config import SiteConfig
 from .content import Page, output_path
 from .glossary import Glossary
 from .schema import AGE_GROUPS, NEED_TYPES, TOPICS
-from .statutory import Coverage
-from .values import add_months
+from .statutory import Coverage, recent_feedback
 
 AGE_LABELS = {
     "0-5": "0 to 5 years",
@@ -293,8 +292,7 @@ class SiteModel:
 
     def recent_feedback(self) -> list[Page]:
         """Feedback received in the 12 months before today (CoP 4.24)."""
-        start = add_months(self.today, -12)
-        return [p for p in self.feedback if start <= (p.meta.get("date") or date.min)]
+        return recent_feedback(self.feedback, self.today)
 
     def _a_to_z(self) -> list[tuple[str, list[Page]]]:
         letters: dict[str, list[Page]] = defaultdict(list)

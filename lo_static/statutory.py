@@ -107,6 +107,20 @@ def compute_coverage(requirements: list[Requirement], pages: list[Page], today: 
     return coverage
 
 
+def recent_feedback(pages: list[Page], today: date) -> list[Page]:
+    """Published feedback received in the 12 months up to today, in the order given (CoP 4.24:
+    comments and responses are published at least annually)."""
+    start = add_months(today, -12)
+    return [
+        p
+        for p in pages
+        if p.kind == "feedback"
+        and p.published
+        and isinstance(p.meta.get("date"), date)
+        and start <= p.meta["date"] <= today
+    ]
+
+
 def check_coverage(
     coverage: Coverage, pages: list[Page], today: date, checklist_display: str
 ) -> list[Diagnostic]:
@@ -114,14 +128,7 @@ def check_coverage(
     found: list[Diagnostic] = []
     published = [p for p in pages if p.published]
     services = [p for p in published if p.kind == "service" and not p.is_easy_read]
-    recent_feedback = [
-        p
-        for p in published
-        if p.kind == "feedback"
-        and isinstance(p.meta.get("date"), date)
-        and _months_before(today, 12) <= p.meta["date"] <= today
-    ]
-    if not recent_feedback:
+    if not recent_feedback(published, today):
         coverage.met[COMMENTS_ID] = False
     for requirement in coverage.requirements:
         if coverage.met.get(requirement.id):
@@ -188,6 +195,3 @@ def _structural(services: list[Page], where: str) -> list[Diagnostic]:
             )
     return found
 
-
-def _months_before(day: date, months: int) -> date:
-    return add_months(day, -months)
