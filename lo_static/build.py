@@ -21,8 +21,11 @@ from .content import Page, discover
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, check_acronyms, load_glossary
+from .leaflet_html import LeafletLayout
+from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
 from .markdown import check_links, make_markdown, parse_page
 from .offline import finish_offline
+from .pdf import PrintedPdf, print_all
 from .plain_language import (
     check_alt_text,
     check_easy_read_text,
@@ -75,6 +78,8 @@ class Checked:
     glossary: Glossary
     report: Report = field(default_factory=Report)
     search: SearchIndex | None = None
+    printed: dict[str, PrintedPdf] = field(default_factory=dict)
+    """Leaflet PDFs made by the build, by URL."""
 
 
 def check(options: BuildOptions) -> Checked:
@@ -102,6 +107,14 @@ def check(options: BuildOptions) -> Checked:
                 report.extend(check_easy_read_text(page))
     report.extend(check_easy_read_versions(tree.pages, requirements))
     report.extend(check_urls(tree.pages))
+    report.extend(check_leaflets(tree.pages))
+    require_leaflet_settings(
+        any(p.kind == "leaflet" and p.published for p in tree.pages if p.readable),
+        config.base_url,
+        config.information_advice_support.phone,
+        _site_yaml_display(options),
+        config.key_lines,
+    )
     if not any(page.rel == "index.md" and page.published for page in tree.pages):
         report.add(
             problem(
@@ -163,7 +176,8 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     if checked.report.has_errors(options.strict):
         raise ContentErrors(checked.report)
     model = site_model(checked, options)
-    renderer = Renderer(model, checked.markdown, options.templates)
+    checked.printed = print_leaflets(checked, model, options)
+    renderer = Renderer(model, checked.markdown, options.templates, checked.printed)
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
 
     def finish(staging: Path) -> None:
@@ -177,6 +191,40 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     with progress(renderer.count() + len(copies)) as update:
         written = write_site(options.out_dir, renderer.render_all(), copies, update, finish)
     return checked, written
+
+
+def print_leaflets(
+    checked: Checked,
+    model: SiteModel,
+    options: BuildOptions,
+    leaflets: list[Leaflet] | None = None,
+    print_marks: bool = False,
+) -> dict[str, PrintedPdf]:
+    """Print the site's leaflets (or the ones given) to PDF, in parallel. A leaflet that does
+    not fit its paper is a content error, reported like any other."""
+    chosen = model.leaflets if leaflets is None else leaflets
+    layout = LeafletLayout(
+        model, checked.markdown, options.templates, options.content_dir, print_marks
+    )
+    printed = print_all(layout.jobs(chosen))
+    for leaflet in chosen:
+        checked.report.extend(check_fit(leaflet, printed[leaflet.url].pages))
+    if checked.report.has_errors(options.strict):
+        raise ContentErrors(checked.report)
+    return printed
+
+
+def choose_leaflets(model: SiteModel, names: tuple[str, ...]) -> list[Leaflet]:
+    """The leaflets named on the command line (by file name, with or without `.md`), or all."""
+    if not names:
+        return model.leaflets
+    known = {leaflet.name for leaflet in model.leaflets}
+    wanted = {name.removesuffix(".md").rsplit("/", 1)[-1] for name in names}
+    unknown = sorted(wanted - known)
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none: add Markdown files to leaflets/"
+        raise ConfigError(f"no leaflet called {', '.join(unknown)}; the leaflets are {listed}")
+    return [leaflet for leaflet in model.leaflets if leaflet.name in wanted]
 
 
 def check_accessibility(checked: Checked, options: BuildOptions, site_dir: Path) -> None:

@@ -19,11 +19,22 @@ from typing import Any
 import click
 
 from . import resources, rules, schema
-from .build import BuildOptions, build, check, check_accessibility, readability_rows
+from .build import (
+    BuildOptions,
+    build,
+    check,
+    check_accessibility,
+    choose_leaflets,
+    print_leaflets,
+    readability_rows,
+    site_model,
+)
 from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
+from .leaflets import pdf_label
 from .scaffold import create
+from .write import write_files
 
 FORMATS = ("text", "json", "github")
 
@@ -154,8 +165,70 @@ def build_command(
         else None,
     )
     if output_format != "json":
-        pages = sum(1 for p in checked.pages if p.published)
-        click.echo(f"Built {pages} pages ({written} files) into {out_dir.as_posix()}/", err=True)
+        pages = sum(1 for p in checked.pages if p.published and p.kind != "leaflet")
+        leaflets = f", {len(checked.printed)} leaflets" if checked.printed else ""
+        click.echo(
+            f"Built {pages} pages{leaflets} ({written} files) into {out_dir.as_posix()}/",
+            err=True,
+        )
+
+
+@main.command("leaflets")
+@click.argument("names", nargs=-1)
+@_content_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist/leaflets"),
+    show_default=True,
+    help="Where to write the PDFs.",
+)
+@click.option(
+    "--print-marks",
+    is_flag=True,
+    help="Add 3 mm bleed and crop marks for a professional printer (files end .print.pdf).",
+)
+def leaflets_command(
+    names: tuple[str, ...],
+    content_dir: Path,
+    today: datetime | None,
+    output_format: str,
+    strict: bool,
+    out_dir: Path,
+    print_marks: bool,
+) -> None:
+    """Check the content, then print only the leaflets (all, or the NAMES given) to PDF."""
+    options = BuildOptions(content_dir, out_dir, _today(today), strict)
+    try:
+        checked = check(options)
+        if checked.report.has_errors(strict):
+            raise ContentErrors(checked.report)
+        model = site_model(checked, options)
+        chosen = choose_leaflets(model, names)
+        printed = print_leaflets(checked, model, options, chosen, print_marks)
+        files = {
+            _print_name(url, print_marks): pdf.data for url, pdf in printed.items()
+        }
+        write_files(out_dir, files)
+    except LoStaticError as error:
+        _fail(error, output_format)
+        return
+    _print_report(checked.report, output_format, ok=True, files=len(files), out=str(out_dir))
+    if output_format != "json":
+        for leaflet in chosen:
+            pdf = printed[leaflet.url]
+            name = _print_name(leaflet.url, print_marks)
+            label = pdf_label(leaflet.paper.name, pdf.pages, len(pdf.data))
+            click.echo(f"Wrote {(out_dir / name).as_posix()} ({label})", err=True)
+        if not chosen:
+            click.echo("No leaflets to print: add Markdown files to leaflets/", err=True)
+
+
+def _print_name(url: str, print_marks: bool) -> str:
+    """`leaflets/x.pdf` → `x.pdf`, or `x.print.pdf` with print marks."""
+    name = url.rsplit("/", 1)[-1]
+    return name.removesuffix(".pdf") + ".print.pdf" if print_marks else name
 
 
 @main.command("check")

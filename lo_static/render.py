@@ -23,7 +23,9 @@ from markupsafe import Markup
 
 from . import site as site_module
 from .content import Page, output_path
+from .leaflets import Leaflet, pdf_label
 from .markdown import headings, render_body
+from .pdf import PrintedPdf
 from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
 from .theme import css_variables
@@ -78,6 +80,7 @@ def make_environment(templates_dir: Path) -> Environment:
         NEWS_URL=site_module.NEWS_URL,
         GLOSSARY_URL=site_module.GLOSSARY_URL,
         SEARCH_URL=site_module.SEARCH_URL,
+        LEAFLETS_URL=site_module.LEAFLETS_URL,
     )
     return env
 
@@ -109,9 +112,17 @@ def long_date(value: date | None) -> str:
 class Renderer:
     """Turns a `SiteModel` into `{output path: bytes}`."""
 
-    def __init__(self, model: SiteModel, md: MarkdownIt, templates_dir: Path) -> None:
+    def __init__(
+        self,
+        model: SiteModel,
+        md: MarkdownIt,
+        templates_dir: Path,
+        printed: dict[str, PrintedPdf] | None = None,
+    ) -> None:
         self.model = model
         self.md = md
+        self.printed = printed or {}
+        """Leaflet PDFs by URL, published with the site and described next to their links."""
         self.env = make_environment(templates_dir)
         config = model.config
         css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
@@ -137,9 +148,24 @@ class Renderer:
             yield listing.url, self.render_listing(listing).encode("utf-8")
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
+        for url in sorted(self.printed):
+            yield url, self.printed[url].data
 
     def count(self) -> int:
-        return len(self.assets) + 3 + len(self.model.pages) + len(self.model.listings)
+        return (
+            len(self.assets)
+            + 3
+            + len(self.model.pages)
+            + len(self.model.listings)
+            + len(self.printed)
+        )
+
+    def leaflet_label(self, leaflet: Leaflet) -> str:
+        """`PDF, A5, 2 pages, 48 KB` for a leaflet's link."""
+        printed = self.printed.get(leaflet.url)
+        if printed is None:
+            return f"PDF, {leaflet.paper.name}"
+        return pdf_label(leaflet.paper.name, printed.pages, len(printed.data))
 
     def _common(self, url: str, title: str, summary: str, crumbs: list[Crumb]) -> dict[str, Any]:
         config = self.model.config
@@ -171,6 +197,7 @@ class Renderer:
             "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
             "page_for": self._page_for,
+            "leaflet_label": self.leaflet_label,
         }
 
     def _page_for(self, rel: str) -> Page | None:
@@ -191,6 +218,7 @@ class Renderer:
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
             contents=sections if len(sections := headings(page)) >= CONTENTS_MINIMUM else [],
             keywords=self._keywords(page),
+            leaflets=self.model.leaflets_covering(page),
         )
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)
@@ -216,6 +244,8 @@ class Renderer:
         by_rel = self.model.by_rel
 
         def url_for(rel: str) -> str | None:
+            if rel in self.model.leaflet_sources:
+                return relative(page.url, self.model.leaflet_sources[rel].url)
             if rel.endswith(".md"):
                 if rel not in by_rel:
                     return None  # a draft: never link to unpublished pages

@@ -79,6 +79,17 @@ RULES: dict[str, Rule] = {
         Rule("easy-read-sentence", W, "Easy-read sentences have at most 15 words."),
         Rule("easy-read-paragraph", W, "Easy-read paragraphs have at most 3 sentences."),
         Rule("a11y", E, "Pages pass automated WCAG 2.2 AA checks (pa11y-ci: axe and htmlcs)."),
+        # Printed leaflets (CoP 4.7 well publicised, 4.62 access without the internet)
+        Rule(
+            "leaflet-page",
+            E,
+            "A leaflet's `pages` and `qr` name published pages or services that exist.",
+        ),
+        Rule(
+            "leaflet-too-long",
+            E,
+            "A DL leaflet fits the 6 panels of one folded A4 sheet.",
+        ),
         # The Local Offer as a whole
         Rule("statutory-missing", E, "Every `must` requirement is met by a published page."),
         Rule("statutory-should", W, "Every `should` requirement is met by a published page."),

@@ -17,6 +17,7 @@ from typing import Any
 from .config import SiteConfig
 from .content import Page, output_path
 from .glossary import Glossary
+from .leaflets import Leaflet, leaflets_of
 from .schema import AGE_GROUPS, NEED_TYPES, TOPICS
 from .statutory import Coverage, recent_feedback
 
@@ -68,6 +69,7 @@ NEWS_URL = "news/index.html"
 GLOSSARY_URL = "glossary/index.html"
 SEARCH_URL = "search/index.html"
 OFFLINE_URL = "offline/index.html"
+LEAFLETS_URL = "leaflets/index.html"
 NOT_FOUND_URL = "404.html"
 SITEMAP_URL = "sitemap.xml"
 
@@ -87,7 +89,7 @@ def need_url(need: str) -> str:
 def reserved_urls() -> set[str]:
     """Output files the build generates, which no content file may also claim."""
     urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL,
-            GLOSSARY_URL, SEARCH_URL, OFFLINE_URL}
+            GLOSSARY_URL, SEARCH_URL, OFFLINE_URL, LEAFLETS_URL}
     urls |= {topic_url(t) for t in TOPICS} | {age_url(a) for a in AGE_GROUPS}
     urls |= {need_url(n) for n in NEED_TYPES}
     return urls
@@ -127,9 +129,18 @@ class SiteModel:
     glossary: Glossary = field(default_factory=lambda: Glossary([]))
     by_rel: dict[str, Page] = field(init=False)
     listings: list[Listing] = field(init=False)
+    leaflets: list[Leaflet] = field(init=False)
+    """Printed leaflets (PDFs); their source files are not web pages."""
+    leaflet_sources: dict[str, Leaflet] = field(init=False)
+    """Leaflet file → its standard PDF, so content can link to a leaflet by its .md path."""
 
     def __post_init__(self) -> None:
-        self.pages = [p for p in self.pages if p.published]
+        published = [p for p in self.pages if p.published]
+        self.leaflets = leaflets_of(published)
+        self.leaflet_sources = {
+            leaflet.source.rel: leaflet for leaflet in self.leaflets if not leaflet.easy_read
+        }
+        self.pages = [p for p in published if p.kind != "leaflet"]
         self.by_rel = {p.rel: p for p in self.pages}
         for page in self.pages:
             easy = page.rel[:-3] + ".easy-read.md"
@@ -160,6 +171,10 @@ class SiteModel:
     def news(self) -> list[Page]:
         items = [p for p in self.pages if p.kind == "news" and not p.is_easy_read]
         return sorted(items, key=lambda p: (p.meta.get("date") or date.min, p.rel), reverse=True)
+
+    def leaflets_covering(self, page: Page) -> list[Leaflet]:
+        """The leaflets that carry this page (easy-read leaflets carry easy-read pages)."""
+        return [leaflet for leaflet in self.leaflets if any(c is page for c in leaflet.covers)]
 
     def grouped(self, key: str, values: tuple[str, ...]) -> dict[str, list[Page]]:
         groups: dict[str, list[Page]] = {v: [] for v in values}
@@ -265,6 +280,17 @@ class SiteModel:
                     NEED_LABELS[need],
                     f"Pages and services for {NEED_LABELS[need].lower()}.",
                     {"items": pages},
+                    [home],
+                )
+            )
+        if self.leaflets:
+            listings.append(
+                Listing(
+                    LEAFLETS_URL,
+                    "leaflets.html",
+                    "Leaflets to print",
+                    "Leaflets about the Local Offer to print, or to pick up free.",
+                    {"leaflets": self.leaflets},
                     [home],
                 )
             )

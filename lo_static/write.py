@@ -79,3 +79,22 @@ def _swap(staging: Path, out_dir: Path) -> None:
         ) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write each file into `out_dir`, leaving its other files alone. Each file is replaced
+    atomically (written beside its target, then renamed), so a reader never sees half a file."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=out_dir)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, out_dir / name)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+    except OSError as error:
+        raise OutputError(f"{out_dir}: cannot write the files: {error.strerror}") from None

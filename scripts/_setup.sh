@@ -43,3 +43,8 @@ ensure_python() {
     echo "$want" > "$stamp"
   fi
 }
+
+ensure_print_libraries() {
+  # WeasyPrint (the leaflet PDFs) draws text with Pango and subsets fonts with HarfBuzz.
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+}
