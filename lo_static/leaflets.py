@@ -137,7 +137,9 @@ def _check_target(
             else "give the path of a page or service inside the content folder, like "
             "services/speech-and-language-therapy.md"
         )
-        return report("leaflet-page", f"'{value}' is not a file in the content folder: {advice}")
+        return report(
+            "leaflet-page", f"'{value}' is not a page or service in the content folder: {advice}"
+        )
     if target.kind not in LEAFLET_KINDS:
         return report(
             "leaflet-page",
