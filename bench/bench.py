@@ -3,9 +3,10 @@
     bench/run [--sizes demo,5000] [--repeat 3]
 
 For each corpus it measures, over --repeat runs (median): the whole `lo-static build` process,
-the Pagefind indexing stage, the size of the search index, and the bytes a browser fetches for
-a first search (page already loaded; Debian's Chromium through Playwright). It prints a table
-and writes bench/results.json. Timed on whatever machine runs it: quote the machine with it.
+the Pagefind indexing stage, the size of the search index, printing the leaflets (in parallel,
+and seconds per leaflet), and the bytes a browser fetches for a first search (page already
+loaded; Debian's Chromium through Playwright). It prints a table and writes bench/results.json.
+Timed on whatever machine runs it: quote the machine with it.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def measure(name: str, content: Path, repeat: int, work: Path) -> dict[str, obje
     for attempt in range(repeat):
         out = work / f"{name}-dist-{attempt}"
         seconds, report = build(content, out)
-        runs.append((seconds, report["search"]))
+        runs.append((seconds, report["search"], report["leaflets"]))
     out = work / f"{name}-dist-0"
     index_bytes = sum(p.stat().st_size for p in (out / "pagefind").rglob("*") if p.is_file())
     query_bytes, requests = first_query_bytes(out)
@@ -119,6 +120,12 @@ def measure(name: str, content: Path, repeat: int, work: Path) -> dict[str, obje
         "index_bytes": index_bytes,
         "first_query_bytes": query_bytes,
         "first_query_requests": requests,
+        "leaflets": runs[0][2]["count"],
+        "leaflet_pages": runs[0][2]["pages"],
+        "print_seconds": round(statistics.median(r[2]["seconds"] for r in runs), 2),
+        "seconds_per_leaflet": round(
+            statistics.median(r[2]["seconds"] / max(1, r[2]["count"]) for r in runs), 3
+        ),
     }
 
 
@@ -151,7 +158,18 @@ def main() -> None:
         json.dumps({"machine": machine, "today": TODAY, "query": QUERY, "results": rows}, indent=2)
         + "\n"
     )
-    header = ("corpus", "files", "build s", "index s", "index KB", "1st query KB", "requests")
+    header = (
+        "corpus",
+        "files",
+        "build s",
+        "index s",
+        "index KB",
+        "1st query KB",
+        "requests",
+        "leaflets",
+        "print s",
+        "s/leaflet",
+    )
     print(" | ".join(header))
     for row in rows:
         print(
@@ -165,6 +183,9 @@ def main() -> None:
                     round(int(str(row["index_bytes"])) / 1024),
                     round(int(str(row["first_query_bytes"])) / 1024),
                     row["first_query_requests"],
+                    row["leaflets"],
+                    row["print_seconds"],
+                    row["seconds_per_leaflet"],
                 )
             )
         )

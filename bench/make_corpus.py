@@ -205,6 +205,29 @@ opening_hours: Monday to Friday, 9am to 5pm
     return front + body(rng, index, total)
 
 
+LEAFLET_EVERY = 250
+"""One synthetic leaflet per this many services (each carries four of them)."""
+
+
+def leaflet(number: int) -> str:
+    """An A5 leaflet carrying four synthetic services."""
+    first = number * LEAFLET_EVERY
+    pages = "\n".join(f"  - services/service-{first + k:05d}.md" for k in range(4))
+    return f"""---
+title: Services leaflet {number + 1}
+summary: Four services for children and young people, on one leaflet.
+size: A5
+pages:
+{pages}
+last_reviewed: 2026-10-01
+review_by: 2027-09-30
+owner: Local Offer Team
+---
+
+These services are part of the Local Offer. Phone them or read more online.
+"""
+
+
 def make(count: int, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
@@ -212,6 +235,9 @@ def make(count: int, target: Path) -> None:
     services = target / "services"
     for index in range(count):
         (services / f"service-{index:05d}.md").write_text(service(index, count), encoding="utf-8")
+    for number in range(max(1, count // LEAFLET_EVERY) if count >= 4 else 0):
+        path = target / "leaflets" / f"synthetic-{number + 1:03d}.md"
+        path.write_text(leaflet(number), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ full report and leave the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,8 @@ class Checked:
     search: SearchIndex | None = None
     printed: dict[str, PrintedPdf] = field(default_factory=dict)
     """Leaflet PDFs made by the build, by URL."""
+    print_seconds: float = 0.0
+    """How long printing the leaflets took (for the benchmark)."""
 
 
 def check(options: BuildOptions) -> Checked:
@@ -206,7 +209,9 @@ def print_leaflets(
     layout = LeafletLayout(
         model, checked.markdown, options.templates, options.content_dir, print_marks
     )
+    started = time.perf_counter()
     printed = print_all(layout.jobs(chosen))
+    checked.print_seconds = time.perf_counter() - started
     for leaflet in chosen:
         checked.report.extend(check_fit(leaflet, printed[leaflet.url].pages))
     if checked.report.has_errors(options.strict):

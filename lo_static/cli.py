@@ -21,6 +21,7 @@ import click
 from . import resources, rules, schema
 from .build import (
     BuildOptions,
+    Checked,
     build,
     check,
     check_accessibility,
@@ -163,6 +164,7 @@ def build_command(
         search={"pages": search.pages, "bytes": search.bytes, "seconds": search.seconds}
         if search
         else None,
+        leaflets=_leaflets_summary(checked),
     )
     if output_format != "json":
         pages = sum(1 for p in checked.pages if p.published and p.kind != "leaflet")
@@ -207,6 +209,7 @@ def leaflets_command(
         model = site_model(checked, options)
         chosen = choose_leaflets(model, names)
         printed = print_leaflets(checked, model, options, chosen, print_marks)
+        checked.printed = printed
         files = {
             _print_name(url, print_marks): pdf.data for url, pdf in printed.items()
         }
@@ -214,7 +217,14 @@ def leaflets_command(
     except LoStaticError as error:
         _fail(error, output_format)
         return
-    _print_report(checked.report, output_format, ok=True, files=len(files), out=str(out_dir))
+    _print_report(
+        checked.report,
+        output_format,
+        ok=True,
+        files=len(files),
+        out=str(out_dir),
+        leaflets=_leaflets_summary(checked),
+    )
     if output_format != "json":
         for leaflet in chosen:
             pdf = printed[leaflet.url]
@@ -223,6 +233,16 @@ def leaflets_command(
             click.echo(f"Wrote {(out_dir / name).as_posix()} ({label})", err=True)
         if not chosen:
             click.echo("No leaflets to print: add Markdown files to leaflets/", err=True)
+
+
+def _leaflets_summary(checked: Checked) -> dict[str, object]:
+    """What printing cost, for `--format json` (the benchmark reads it)."""
+    return {
+        "count": len(checked.printed),
+        "pages": sum(pdf.pages for pdf in checked.printed.values()),
+        "bytes": sum(len(pdf.data) for pdf in checked.printed.values()),
+        "seconds": round(checked.print_seconds, 3),
+    }
 
 
 def _print_name(url: str, print_marks: bool) -> str:

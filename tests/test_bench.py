@@ -18,6 +18,7 @@ def test_synthetic_corpus_is_valid_and_deterministic(tmp_path: Path) -> None:
            for p in (tmp_path / "two").rglob("*.md")}
     assert one == two
     assert len([p for p in one if p.name.startswith("service-")]) == 40
+    assert [p.name for p in one if p.name.startswith("synthetic-")] == ["synthetic-001.md"]
     result = run("check", "--content", str(tmp_path / "one"), "--today", TODAY, "--format", "json")
     assert json.loads(result.stdout)["problems"] == []
     assert result.exit_code == 0
