@@ -385,7 +385,7 @@ def test_leaflets_page_lists_each_leaflet_with_size(built: Path) -> None:
     ]:
         assert f'href="{name}"' in html
         assert _label(built, name, unit, size) in html
-    assert "Print panels 2, 6 and 1" in html
+    assert "prints panels 2, 6 and 1 side by side" in html
 
 
 def test_covered_pages_link_their_leaflets(built: Path) -> None:
