@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from tests.conftest import (
@@ -511,3 +512,39 @@ def test_demo_leaflets_scan_and_their_first_pages_are_saved(
             check=True,
         )
         assert (ARTIFACTS / f"{path.stem}.png").stat().st_size > 10_000
+
+
+def test_logo_and_qr_code_are_figures_with_text_alternatives(
+    leaflet_site: SiteDir,
+) -> None:
+    Image.new("RGB", (60, 20), "#1d4f91").save(leaflet_site.path / "images" / "logo.png")
+    leaflet_site.edit(
+        "site.yaml",
+        "title: Testshire Local Offer",
+        "title: Testshire Local Offer\ntheme:\n  logo: images/logo.png",
+    )
+    result = run("leaflets", "families", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    reader = PdfReader("dist/leaflets/families.pdf")
+    images = reader.pages[0].images
+    assert len(images) == 1
+    figures = [
+        node.get_object()
+        for node in _struct_nodes(reader.trailer["/Root"]["/StructTreeRoot"])
+        if node.get_object().get("/S") == "/Figure"
+    ]
+    alternatives = [str(f.get("/Alt")) for f in figures]
+    assert alternatives[0] == "Testshire Council"
+    assert f"QR code: opens A guide for families at {BASE}about/guide/" in alternatives
+
+
+def _struct_nodes(node: object) -> Iterator[object]:
+    """Every element of a PDF structure tree."""
+    node = node.get_object()  # type: ignore[attr-defined]
+    if not isinstance(node, dict):
+        return
+    yield node
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+            yield from _struct_nodes(kid)
