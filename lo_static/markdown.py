@@ -107,7 +107,7 @@ def iter_links(page: Page) -> Iterator[Link]:
                 yield Link(str(child.attrs.get("src", "")), block_line, image=True)
 
 
-def _link_text(children: list[Token], start: int) -> str:
+def _link_text(children: Sequence[Token], start: int) -> str:
     """What a screen reader says for a link: its text and the alt text of its images."""
     parts = []
     for child in children[start:]:
@@ -243,9 +243,23 @@ LinkResolver = Callable[[str], str | None]
 """Given a content path (`services/x.md` or an asset), the relative URL from the current page."""
 
 
-def render_body(md: MarkdownIt, page: Page, url_for: LinkResolver, glossary_url: str = "") -> str:
-    """HTML for the page body, with links rewritten through `url_for`."""
-    env: dict[str, Any] = {"page": page, "url_for": url_for, "glossary_url": glossary_url}
+def render_body(
+    md: MarkdownIt,
+    page: Page,
+    url_for: LinkResolver,
+    glossary_url: str = "",
+    print_url_for: LinkResolver | None = None,
+) -> str:
+    """HTML for the page body, with links rewritten through `url_for`.
+
+    With `print_url_for` (a content path → its absolute web address, or None), links are marked
+    for the print stylesheet, which writes each address after the link text on paper."""
+    env: dict[str, Any] = {
+        "page": page,
+        "url_for": url_for,
+        "glossary_url": glossary_url,
+        "print_url_for": print_url_for,
+    }
     return md.renderer.render(page.tokens, md.options, env)
 
 
@@ -269,12 +283,57 @@ def _render_link_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    href = _rewrite(str(token.attrs.get("href", "")), env)
+    target = str(token.attrs.get("href", ""))
+    href = _rewrite(target, env)
     if href is None:
         token.attrs.pop("href", None)
     else:
         token.attrs["href"] = href
+        if env.get("print_url_for") is not None:
+            _mark_for_print(token, target.strip(), _link_text(tokens, idx + 1), env)
     return self.renderToken(tokens, idx, options, env)
+
+
+PRINT_URL = "data-print-url"
+"""The address the print stylesheet writes after a link's text, when its href will not do."""
+URL_TEXT_CLASS = "app-url-text"
+"""A web link whose text already is its address: nothing is added to it on paper."""
+
+
+def _mark_for_print(token: Token, target: str, text: str, env: EnvType) -> None:
+    """Say what to print after a link: web links print their href unless their text already
+    is the address; mail and phone links print the address only when the text does not give
+    it; links to other pages print their absolute address (only known with a `base_url`)."""
+    scheme = scheme_of(target)
+    if scheme in ("http", "https") or target.startswith("//"):
+        if _bare(text) == _bare(target):
+            token.attrJoin("class", URL_TEXT_CLASS)
+        return
+    if scheme in ("mailto", "tel"):
+        address = unquote(target.split(":", 1)[1]).split("?")[0].strip()
+        if scheme == "tel":
+            same = _digits(text) == _digits(address)
+        else:
+            same = text.strip().lower() == address.lower()
+        if address and not same:
+            token.attrs[PRINT_URL] = address
+        return
+    if scheme is not None or target.startswith("#"):
+        return
+    page: Page = env["page"]
+    rel, fragment = resolve(page.rel, target)
+    url = env["print_url_for"](rel)
+    if url:
+        token.attrs[PRINT_URL] = url + (f"#{fragment}" if fragment else "")
+
+
+def _bare(url: str) -> str:
+    """A web address as compared by eye: no scheme, no trailing slash, any case."""
+    return re.sub(r"^(https?:)?//", "", url.strip().lower()).rstrip("/")
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
 
 
 def _render_image(

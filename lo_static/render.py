@@ -196,6 +196,8 @@ class Renderer:
             "manifest": link(MANIFEST),
             "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
+            # Printed at the foot of every page but the 404 page, which is served at any address.
+            "online_url": canonical if url != site_module.NOT_FOUND_URL else "",
             "page_for": self._page_for,
             "leaflet_label": self.leaflet_label,
         }
@@ -212,7 +214,13 @@ class Renderer:
             page=page,
             meta=with_defaults(page.meta, FIELDS),
             body=Markup(
-                render_body(self.md, page, url_for, relative(page.url, site_module.GLOSSARY_URL))
+                render_body(
+                    self.md,
+                    page,
+                    url_for,
+                    relative(page.url, site_module.GLOSSARY_URL),
+                    print_url_for=self._print_url_for,
+                )
             ),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
@@ -253,6 +261,20 @@ class Renderer:
             return relative(page.url, rel)
 
         return url_for
+
+    def _print_url_for(self, rel: str) -> str | None:
+        """The absolute web address of a content path, printed after links on paper; None
+        without a `base_url` or for a draft."""
+        base = self.model.config.base_url
+        if not base:
+            return None
+        if rel in self.model.leaflet_sources:
+            return base + self.model.leaflet_sources[rel].url
+        if rel.endswith(".md"):
+            if rel not in self.model.by_rel:
+                return None
+            return base + output_path(rel).removesuffix("index.html")
+        return base + rel
 
     def manifest(self) -> str:
         """The web app manifest, so families can add the Local Offer to a phone's home screen."""
