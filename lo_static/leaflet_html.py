@@ -129,7 +129,8 @@ class LeafletLayout:
         }
 
     def body(self, page: Page) -> str:
-        """A page's Markdown as print HTML: pages linked by web address, pictures from disk."""
+        """A page's Markdown as print HTML: pages linked by web address (written out after the
+        link text, as paper cannot be clicked), pictures from disk."""
         by_rel = self.model.by_rel
 
         def url_for(rel: str) -> str | None:
@@ -137,5 +138,14 @@ class LeafletLayout:
                 return absolute_url(self.base_url, rel) if rel in by_rel else None
             return (self.content_dir / rel).as_uri()
 
+        def print_url_for(rel: str) -> str | None:
+            return url_for(rel) if rel.endswith(".md") else None
+
         glossary = self.base_url + GLOSSARY_URL.removesuffix("index.html")
-        return render_body(self.md, page, url_for, glossary if self.model.glossary.terms else "")
+        return render_body(
+            self.md,
+            page,
+            url_for,
+            glossary if self.model.glossary.terms else "",
+            print_url_for=print_url_for,
+        )

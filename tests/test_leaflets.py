@@ -288,6 +288,9 @@ def test_text_carries_title_key_facts_address_and_phone(built: Path) -> None:
         "Testshire Local Offer",
         "Help for families",
         "Families can find every service",  # the leaflet's own text
+        f"Read the guide ({BASE}about/guide/)",  # a link's address, written out
+        "health advice (https://",  # (the address wraps onto the next line)
+        "www.example.org/health)",
         "Speech therapy",
         "Children aged 0 to 11 with a Testshire GP.",  # who it is for
         "Free",  # cost
