@@ -48,3 +48,14 @@ ensure_print_libraries() {
   # WeasyPrint (the leaflet PDFs) draws text with Pango and subsets fonts with HarfBuzz.
   apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 }
+
+ensure_browser_tools() {
+  # Debian's Chromium and the node packages in package-lock.json (pa11y-ci, axe-core), for the
+  # accessibility checks. Chromium is never downloaded by npm or Playwright.
+  apt_install chromium
+  command -v node >/dev/null || apt_install nodejs npm
+  if [ -f "$ROOT/package-lock.json" ]; then
+    (cd "$ROOT" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
+}
