@@ -30,10 +30,16 @@ from .build import (
     readability_rows,
     site_model,
 )
+from .ci_summary import summary_markdown
 from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
 from .leaflets import pdf_label
+from .preview import PreviewOptions
+from .preview import run as run_preview
+from .review_report import FORMATTERS as REVIEW_FORMATTERS
+from .review_report import build_report as build_review_report
+from .review_report import format_markdown as format_review_markdown
 from .scaffold import create
 from .write import write_files
 
@@ -282,6 +288,40 @@ def check_command(
         sys.exit(1)
 
 
+@main.command("serve")
+@CONTENT_OPTION
+@TODAY_OPTION
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Serve on http://127.0.0.1:PORT; 0 picks a free port.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to build the preview (default: a temporary folder, removed when you stop).",
+)
+def serve_command(
+    content_dir: Path, today: datetime | None, port: int, out_dir: Path | None
+) -> None:
+    """Preview the site in a browser: rebuild on every change and reload the page.
+
+    Never touches dist/. While the content has errors, every page shows them instead."""
+    options = PreviewOptions(content_dir, out_dir, port, today.date() if today else None)
+    try:
+        run_preview(options, lambda line: click.echo(line, err=True))
+    except LoStaticError as error:
+        _fail(error, "text")
+        return
+    except KeyboardInterrupt:
+        pass  # a second Ctrl-C while cleaning up
+    click.echo("Stopped the preview.", err=True)
+
+
 @main.command("new")
 @click.argument("kind", type=click.Choice(["service", "page"]))
 @click.argument("title")
@@ -368,3 +408,86 @@ def readability_command(content_dir: Path, output_format: str) -> None:
     if rows:
         average = sum(float(r["flesch"]) for r in rows) / len(rows)
         click.echo(f"{len(rows)} pages; average reading ease {average:.1f}")
+
+
+@report_group.command("reviews")
+@CONTENT_OPTION
+@TODAY_OPTION
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=60,
+    show_default=True,
+    help="Also list pages due for review within this many days.",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every page, even those not due.")
+@click.option("--owner", default=None, help="Only this team's pages (case does not matter).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(list(REVIEW_FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="A table per team, csv for a spreadsheet, json for tools, or markdown for an issue.",
+)
+@click.option(
+    "--fail-on-overdue", is_flag=True, help="Exit with status 1 when any page is overdue (for CI)."
+)
+def reviews_command(
+    content_dir: Path,
+    today: datetime | None,
+    within: int,
+    show_all: bool,
+    owner: str | None,
+    output_format: str,
+    fail_on_overdue: bool,
+) -> None:
+    """Review dates of every page, service and leaflet by owning team: overdue first, then
+    those due soon. Pages whose dates cannot be read are listed with the reason."""
+    try:
+        report = build_review_report(content_dir, _today(today), within, show_all, owner)
+    except LoStaticError as error:
+        _fail(error, output_format)
+        return
+    click.echo(REVIEW_FORMATTERS[output_format](report), nl=False)
+    overdue = report.summary()["overdue"]
+    if fail_on_overdue and overdue:
+        click.echo(f"{overdue} overdue for review (--fail-on-overdue)", err=True)
+        sys.exit(1)
+
+
+@report_group.command("summary")
+@CONTENT_OPTION
+@TODAY_OPTION
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A built site (like dist) whose page weights and leaflets to report.",
+)
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="List reviews due within this many days.",
+)
+def summary_command(
+    content_dir: Path, today: datetime | None, site_dir: Path | None, within: int
+) -> None:
+    """A Markdown summary for a CI job (GitHub's job summary): problems, how the Local Offer
+    meets the law, reviews due soon, page weights and leaflets. Always exits 0: it reports."""
+    day = _today(today)
+    options = BuildOptions(content_dir, Path("dist"), day)
+    report, coverage, title, config_error = Report(), None, "Local Offer", ""
+    try:
+        checked = check(options)
+        report, coverage, title = checked.report, checked.coverage, checked.config.title
+    except LoStaticError as error:
+        config_error = str(error)
+    try:
+        reviews = format_review_markdown(build_review_report(content_dir, day, within))
+    except LoStaticError:
+        reviews = ""
+    click.echo(summary_markdown(report, coverage, reviews, site_dir, title, config_error))
