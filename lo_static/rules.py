@@ -105,6 +105,17 @@ RULES: dict[str, Rule] = {
             E,
             "Comments and responses from the last 12 months (CoP 4.24).",
         ),
+        Rule(
+            "identifiable-feedback",
+            E,
+            "Feedback has no email, phone, postcode, NHS number, date of birth or listed name "
+            "(CoP 4.24: no one may be identified).",
+        ),
+        Rule(
+            "possible-name",
+            W,
+            "Feedback has no words that look like a person's name, like 'Mrs Patel' (CoP 4.24).",
+        ),
         # site.yaml
         Rule("site-config", W, "site.yaml keys the build does not know (often a typo)."),
         Rule("theme-contrast", E, "Theme colours give text 4.5:1 and focus indicators 3:1."),

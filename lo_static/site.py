@@ -19,7 +19,7 @@ from .content import Page, output_path
 from .glossary import Glossary
 from .leaflets import Leaflet, leaflets_of
 from .schema import AGE_GROUPS, NEED_TYPES, TOPICS
-from .statutory import Coverage, recent_feedback
+from .statutory import Coverage, feedback_window, recent_feedback
 
 AGE_LABELS = {
     "0-5": "0 to 5 years",
@@ -66,6 +66,9 @@ A_TO_Z_URL = "a-to-z/index.html"
 LAW_URL = "how-this-local-offer-meets-the-law/index.html"
 FEEDBACK_URL = "feedback/index.html"
 NEWS_URL = "news/index.html"
+NEWS_FEED_URL = "news/feed.xml"
+"""The Atom feed of the news (written only when there is news)."""
+NEWS_SUMMARY = "Local SEND news and updates."
 GLOSSARY_URL = "glossary/index.html"
 SEARCH_URL = "search/index.html"
 OFFLINE_URL = "offline/index.html"
@@ -88,8 +91,8 @@ def need_url(need: str) -> str:
 
 def reserved_urls() -> set[str]:
     """Output files the build generates, which no content file may also claim."""
-    urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NOT_FOUND_URL,
-            GLOSSARY_URL, SEARCH_URL, OFFLINE_URL, LEAFLETS_URL}
+    urls = {SERVICES_URL, A_TO_Z_URL, LAW_URL, FEEDBACK_URL, NEWS_URL, NEWS_FEED_URL,
+            NOT_FOUND_URL, GLOSSARY_URL, SEARCH_URL, OFFLINE_URL, LEAFLETS_URL}
     urls |= {topic_url(t) for t in TOPICS} | {age_url(a) for a in AGE_GROUPS}
     urls |= {need_url(n) for n in NEED_TYPES}
     return urls
@@ -229,7 +232,7 @@ class SiteModel:
                     "feedback_list.html",
                     "You said, we did",
                     "What families told us about the Local Offer and what we did about it.",
-                    {"years": _by_year(feedback), "recent": self.recent_feedback()},
+                    {"years": _by_year(feedback), **self.feedback_summary()},
                     [home],
                 )
             )
@@ -245,7 +248,7 @@ class SiteModel:
                     NEWS_URL,
                     "news_list.html",
                     "News",
-                    "Local SEND news and updates.",
+                    NEWS_SUMMARY,
                     {"items": self.news},
                     [home],
                 )
@@ -320,6 +323,21 @@ class SiteModel:
         """Feedback received in the 12 months before today (CoP 4.24)."""
         return recent_feedback(self.feedback, self.today)
 
+    def feedback_summary(self) -> dict[str, Any]:
+        """The last 12 months of comments for the "You said, we did" page (CoP 4.24): the
+        entries, the dates they cover, and how many there are per theme and per status."""
+        recent = self.recent_feedback()
+        statuses = [(STATUS_LABELS[s], _count(recent, "status", s)) for s in STATUS_LABELS]
+        unknown = _count(recent, "status", None)
+        if unknown:
+            statuses.append(("Not given", unknown))
+        return {
+            "recent": recent,
+            "window": feedback_window(self.today),
+            "recent_themes": [(THEME_LABELS[t], _count(recent, "theme", t)) for t in THEME_LABELS],
+            "recent_statuses": statuses,
+        }
+
     def _a_to_z(self) -> list[tuple[str, list[Page]]]:
         letters: dict[str, list[Page]] = defaultdict(list)
         for page in sorted(self.standard, key=lambda p: p.title.casefold()):
@@ -349,6 +367,11 @@ class SiteModel:
             standard = self.by_rel[page.standard_rel]
             trail.append(Crumb(standard.title, standard.url))
         return trail
+
+
+def _count(pages: list[Page], key: str, value: str | None) -> int:
+    """How many pages have `value` in field `key` (None: the field is not given)."""
+    return sum(1 for page in pages if page.meta.get(key) == value)
 
 
 def _by_year(pages: list[Page]) -> list[tuple[int, list[tuple[str, list[Page]]]]]:

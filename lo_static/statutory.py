@@ -107,17 +107,22 @@ def compute_coverage(requirements: list[Requirement], pages: list[Page], today: 
     return coverage
 
 
+def feedback_window(today: date) -> tuple[date, date]:
+    """The first and last days (both included) of "the last 12 months" of comments."""
+    return add_months(today, -12), today
+
+
 def recent_feedback(pages: list[Page], today: date) -> list[Page]:
     """Published feedback received in the 12 months up to today, in the order given (CoP 4.24:
     comments and responses are published at least annually)."""
-    start = add_months(today, -12)
+    start, end = feedback_window(today)
     return [
         p
         for p in pages
         if p.kind == "feedback"
         and p.published
         and isinstance(p.meta.get("date"), date)
-        and start <= p.meta["date"] <= today
+        and start <= p.meta["date"] <= end
     ]
 
 
