@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from . import resources
 from .a11y import run_pa11y
+from .anonymity import check_feedback_anonymity
 from .config import SiteConfig, load_config
 from .content import Page, discover
 from .diagnostics import Diagnostic, Report, Severity
@@ -25,7 +26,8 @@ from .glossary import Glossary, check_acronyms, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
 from .markdown import check_links, make_markdown, parse_page
-from .offline import finish_offline
+from .offline import MANIFEST as OFFLINE_MANIFEST
+from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .pdf import PrintedPdf, print_all
 from .plain_language import (
     check_alt_text,
@@ -33,11 +35,12 @@ from .plain_language import (
     check_easy_read_versions,
     readability,
 )
-from .render import Renderer
+from .render import MANIFEST, VOCABULARY, Renderer
 from .reviews import check_reviews
 from .rules import problem
+from .search import BUNDLE as SEARCH_BUNDLE
 from .search import SearchIndex, index_site
-from .site import SiteModel, reserved_urls
+from .site import NEWS_FEED_URL, SITEMAP_URL, SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
 from .theme import check_theme
 from .validate import check_body_placeholders, validate_page
@@ -109,7 +112,9 @@ def check(options: BuildOptions) -> Checked:
             if page.is_easy_read:
                 report.extend(check_easy_read_text(page))
     report.extend(check_easy_read_versions(tree.pages, requirements))
+    report.extend(check_feedback_anonymity(tree.pages, config, glossary))
     report.extend(check_urls(tree.pages))
+    report.extend(check_copied_files(tree.assets, tree.pages, options.display_root))
     report.extend(check_leaflets(tree.pages))
     require_leaflet_settings(
         any(p.kind == "leaflet" and p.published for p in tree.pages if p.readable),
@@ -238,6 +243,37 @@ def check_accessibility(checked: Checked, options: BuildOptions, site_dir: Path)
         raise ConfigError(f"{site_dir.as_posix()}: no built site here (no index.html); build it "
                           "first with lo-static build")
     checked.report.extend(run_pa11y(site_dir, page_sources(site_model(checked, options))))
+
+
+GENERATED_FILES = frozenset(
+    {SITEMAP_URL, NEWS_FEED_URL, MANIFEST, VOCABULARY, SERVICE_WORKER, OFFLINE_MANIFEST, ZIP}
+)
+"""Files the build writes besides the pages (see `reserved_urls()` for those)."""
+GENERATED_FOLDERS = ("assets/", f"{SEARCH_BUNDLE}/")
+"""Folders the build fills: hashed stylesheets and scripts, the search index."""
+
+
+def check_copied_files(assets: list[str], pages: list[Page], root: str) -> list[Diagnostic]:
+    """Content files that are copied as they are (images, PDFs) may not take the name of a file
+    the build writes, or they would silently replace it."""
+    taken = {name.casefold() for name in GENERATED_FILES | reserved_urls()}
+    for page in pages:
+        if page.kind == "leaflet":
+            stem = page.rel.removeprefix("leaflets/").removesuffix(".md")
+            taken |= {f"leaflets/{stem}.pdf", f"leaflets/{stem}.easy-read.pdf"}
+    found: list[Diagnostic] = []
+    for rel in assets:
+        if rel.casefold() in taken or rel.casefold().startswith(GENERATED_FOLDERS):
+            found.append(
+                problem(
+                    "url-collision",
+                    f"{root}/{rel}" if root not in ("", ".") else rel,
+                    0,
+                    f"the build writes its own '{rel}', which this file would replace; "
+                    "rename it or move it to another folder, such as images/",
+                )
+            )
+    return found
 
 
 def check_urls(pages: list[Page]) -> list[Diagnostic]:

@@ -7,14 +7,17 @@ is never treated as a template, so `{{ }}` in content stays text.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -40,6 +43,14 @@ VOCABULARY = "search/words.json"
 _VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
 CONTENTS_MINIMUM = 3
 """Pages with at least this many sections get an "On this page" list."""
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+TAG_DATE = "2014"
+"""The date in news feed tag: ids (RFC 4151) when there is no `base_url`: fixed, so ids never
+change; 2014 is the year the Children and Families Act created the Local Offer."""
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold: dropped from the feed, so it always parses."""
+SHARE_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+"""Logo files social sites show in link previews (they do not show SVG)."""
 PAGE_TEMPLATES = {
     "page": "page.html",
     "service": "service.html",
@@ -78,6 +89,7 @@ def make_environment(templates_dir: Path) -> Environment:
         LAW_URL=site_module.LAW_URL,
         FEEDBACK_URL=site_module.FEEDBACK_URL,
         NEWS_URL=site_module.NEWS_URL,
+        NEWS_FEED_URL=site_module.NEWS_FEED_URL,
         GLOSSARY_URL=site_module.GLOSSARY_URL,
         SEARCH_URL=site_module.SEARCH_URL,
         LEAFLETS_URL=site_module.LEAFLETS_URL,
@@ -107,6 +119,14 @@ def long_date(value: date | None) -> str:
     if not isinstance(value, date):
         return ""
     return f"{value.day} {value:%B %Y}"
+
+
+def og_locale(language: str) -> str:
+    """A language tag as an Open Graph locale: `en-GB` → `en_GB`, `cy` → `cy`,
+    `zh-Hant-TW` → `zh_TW` (the language, then the region when the tag names one)."""
+    language_code, *subtags = language.split("-")
+    region = next((s.upper() for s in subtags if len(s) == 2 and s.isalpha()), "")
+    return f"{language_code}_{region}" if region else language_code
 
 
 class Renderer:
@@ -147,6 +167,8 @@ class Renderer:
         for listing in self.model.listings:
             yield listing.url, self.render_listing(listing).encode("utf-8")
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
+        if self.model.news:
+            yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
         for url in sorted(self.printed):
             yield url, self.printed[url].data
@@ -158,6 +180,7 @@ class Renderer:
             + len(self.model.pages)
             + len(self.model.listings)
             + len(self.printed)
+            + (1 if self.model.news else 0)
         )
 
     def leaflet_label(self, leaflet: Leaflet) -> str:
@@ -196,6 +219,14 @@ class Renderer:
             "manifest": link(MANIFEST),
             "logo": link(config.theme.logo) if config.theme.logo else "",
             "canonical": canonical,
+            # Open Graph and Twitter card: what social sites and chat apps show for a link.
+            "og_type": "website",
+            "og_locale": og_locale(config.language),
+            "og_image": (
+                config.base_url + config.theme.logo
+                if config.base_url and config.theme.logo.lower().endswith(SHARE_IMAGE_TYPES)
+                else ""
+            ),
             # Printed at the foot of every page but the 404 page, which is served at any address.
             "online_url": canonical if url != site_module.NOT_FOUND_URL else "",
             "page_for": self._page_for,
@@ -228,6 +259,8 @@ class Renderer:
             keywords=self._keywords(page),
             leaflets=self.model.leaflets_covering(page),
         )
+        if page.kind == "news":
+            context["og_type"] = "article"
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)
 
@@ -331,3 +364,87 @@ class Renderer:
             + "\n".join(entries)
             + "\n</urlset>\n"
         )
+
+    def feed(self) -> str:
+        """news/feed.xml: the news as an Atom 1.0 feed (RFC 4287), newest first.
+
+        With `base_url`, every link is absolute and ids are the items' web addresses. Without
+        it, links are relative to the feed (readers resolve them against the address they
+        fetched it from) and ids are tag: URIs made from the site's title. Times are the
+        items' `date` at midnight UTC, never the clock, so a rebuild writes the same bytes."""
+        config = self.model.config
+        base = config.base_url
+        here = site_module.NEWS_FEED_URL
+        authority = _tag_authority(config.title)
+
+        def address(target: str) -> str:
+            if base:
+                return base + target.removesuffix("index.html")
+            return relative(here, target)
+
+        def identifier(target: str) -> str:
+            if base:
+                return base + target.removesuffix("index.html")
+            return f"tag:{authority},{TAG_DATE}:{target.removesuffix('/index.html')}"
+
+        def add(parent: ElementTree.Element, tag: str, text: str = "", **attrs: str) -> None:
+            child = ElementTree.SubElement(parent, tag, attrs)
+            if text:
+                child.text = _NOT_XML.sub("", text)
+
+        items = self.model.news
+        feed = ElementTree.Element("feed", {"xmlns": ATOM_NAMESPACE, "xml:lang": config.language})
+        add(feed, "id", identifier(site_module.NEWS_URL))
+        add(feed, "title", f"{config.title} news")
+        add(feed, "subtitle", site_module.NEWS_SUMMARY)
+        add(feed, "updated", _atom_time(items[0].meta["date"]))
+        author = ElementTree.SubElement(feed, "author")
+        add(author, "name", config.council)
+        add(feed, "link", rel="self", type="application/atom+xml", href=address(here))
+        add(feed, "link", rel="alternate", type="text/html",
+            href=address(site_module.NEWS_URL))
+        for item in items:
+            entry = ElementTree.SubElement(feed, "entry")
+            add(entry, "id", identifier(item.url))
+            add(entry, "title", item.title)
+            add(entry, "link", rel="alternate", type="text/html", href=address(item.url))
+            add(entry, "published", _atom_time(item.meta["date"]))
+            add(entry, "updated", _atom_time(item.meta["date"]))
+            add(entry, "summary", str(item.meta.get("summary", "")))
+            add(entry, "content", self._feed_body(item, address), type="html")
+        ElementTree.indent(feed)
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            + ElementTree.tostring(feed, encoding="unicode")
+            + "\n"
+        )
+
+    def _feed_body(self, page: Page, address: Callable[[str], str]) -> str:
+        """A news item's body as HTML for the feed, its links made by `address`. The body is
+        parsed afresh: rendering rewrites a token stream's links in place, so the tokens the
+        web page was (or will be) rendered from cannot be rendered twice."""
+        by_rel = self.model.by_rel
+
+        def url_for(rel: str) -> str | None:
+            if rel in self.model.leaflet_sources:
+                return address(self.model.leaflet_sources[rel].url)
+            if rel.endswith(".md"):
+                return address(output_path(rel)) if rel in by_rel else None
+            return address(rel)
+
+        fresh = copy.copy(page)
+        fresh.tokens = self.md.parse(page.body, {})
+        glossary = address(site_module.GLOSSARY_URL) if self.model.glossary.terms else ""
+        return render_body(self.md, fresh, url_for, glossary).rstrip()
+
+
+def _atom_time(value: date) -> str:
+    """A date as an RFC 3339 time: midnight UTC, so the feed does not depend on the clock."""
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def _tag_authority(title: str) -> str:
+    """`Ashdown Vale Local Offer` → `ashdown-vale-local-offer`: a tag: URI authority (letters,
+    digits and inner hyphens) for feed ids when the site has no `base_url`."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "local-offer"
