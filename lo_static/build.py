@@ -19,7 +19,7 @@ from . import resources
 from .a11y import run_pa11y
 from .anonymity import check_feedback_anonymity
 from .config import SiteConfig, load_config
-from .content import Page, discover
+from .content import Page, check_copied_file_types, check_data_files, discover
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, check_acronyms, load_glossary
@@ -98,6 +98,7 @@ def check(options: BuildOptions) -> Checked:
     requirement_ids = {r.id for r in requirements}
     tree = discover(options.content_dir, options.display_root)
     report.extend(tree.diagnostics)
+    report.extend(check_data_files(options.content_dir, options.display_root))
     glossary, glossary_problems = load_glossary(options.content_dir, options.display_root)
     report.extend(glossary_problems)
     md = make_markdown(glossary)
@@ -115,6 +116,7 @@ def check(options: BuildOptions) -> Checked:
     report.extend(check_feedback_anonymity(tree.pages, config, glossary))
     report.extend(check_urls(tree.pages))
     report.extend(check_copied_files(tree.assets, tree.pages, options.display_root))
+    report.extend(check_copied_file_types(options.content_dir, tree.assets, options.display_root))
     report.extend(check_leaflets(tree.pages))
     require_leaflet_settings(
         any(p.kind == "leaflet" and p.published for p in tree.pages if p.readable),

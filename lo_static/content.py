@@ -7,19 +7,46 @@ its line. Problems become diagnostics; a file that cannot be read is still repor
 
 from __future__ import annotations
 
+import html
 import re
+import stat
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
+from xml.parsers import expat
 
 from .diagnostics import Diagnostic
 from .rules import problem
 from .schema import KIND_FOLDERS
-from .yamlfile import YamlDocument, YamlProblem, load_yaml
+from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
 
 EASY_READ_SUFFIX = ".easy-read.md"
 DATA_FILES = {"site.yaml", "glossary.yaml"}
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_FILE_BYTES = 1_000_000
+"""The largest Markdown file (1 MB; a long page is some 30 KB). Anything bigger is a mistake,
+such as a pasted document or a data export, and would make every page that lists it slow."""
+
+_HIDDEN = (
+    # Control characters (U+0000 to U+001F) are not here: YAML refuses them in front matter, and
+    # the news feed drops them from text.
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional controls: Trojan Source
+    "\u180e\u200b-\u200d\u2060-\u2064\ufeff"  # zero-width characters
+    "\u2028\u2029\u206a-\u206f\ufff9-\ufffb"  # invisible separators and formatting
+    "\U000e0000-\U000e007f"  # tag characters ("ASCII smuggling")
+)
+_HIDDEN_SCAN = re.compile(
+    # Allowed: a zero-width joiner inside an emoji sequence (a family, a rainbow flag), and the
+    # tag characters of the England, Scotland and Wales flags.
+    "(?P<emoji>\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+    "|(?<=[\u00a9\u00ae\u203c-\u3299\ufe0f\U0001f000-\U0001faff])\u200d"
+    "(?=[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]))"
+    f"|(?P<hidden>[{_HIDDEN}])"
+)
+_HIDDEN_ANY = re.compile(f"[{_HIDDEN}]")
 
 
 @dataclass
@@ -124,6 +151,10 @@ def discover(content_dir: Path, display_root: str) -> ContentTree:
             continue
         if path.is_dir() or rel in DATA_FILES:
             continue
+        if not path.is_file():
+            diagnostics.append(_unreadable(display, "it is a link to a file that does not exist, "
+                                           "or not a file at all"))
+            continue
         bad = [s for s in rel.split("/") if not _SAFE_SEGMENT.match(s)]
         if bad:
             diagnostics.append(
@@ -145,9 +176,38 @@ def discover(content_dir: Path, display_root: str) -> ContentTree:
     return ContentTree(pages=pages, assets=assets, diagnostics=diagnostics)
 
 
+def _unreadable(display: str, why: str) -> Diagnostic:
+    return problem(
+        "unreadable-file",
+        display,
+        0,
+        f"this file cannot be read: {why}; replace it with a real file, or delete it",
+    )
+
+
 def read_page(path: Path, page: Page) -> list[Diagnostic]:
     """Fill `page` from its file; return what was wrong."""
-    raw = path.read_bytes()
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            page.readable = False
+            return [_unreadable(page.display, "it is not a regular file")]
+        if info.st_size > MAX_FILE_BYTES:
+            page.readable = False
+            return [
+                problem(
+                    "file-too-large",
+                    page.display,
+                    0,
+                    f"this file is {info.st_size / 1_000_000:.1f} MB, and a page can be at most "
+                    f"{MAX_FILE_BYTES // 1_000_000} MB; split it into several pages, or publish "
+                    "long documents as PDF files and link to them",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as error:
+        page.readable = False
+        return [_unreadable(page.display, error.strerror or "the system refused to open it")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -162,7 +222,20 @@ def read_page(path: Path, page: Page) -> list[Diagnostic]:
             )
         ]
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return split_front_matter(text, page)
+    found = hidden_in_text(text, page.display)
+    seen = {d.line for d in found}
+    # YAML refuses some hidden characters too: one problem for them is enough.
+    found += [
+        d
+        for d in split_front_matter(text, page)
+        if not (d.code == "yaml-syntax" and d.line in seen)
+    ]
+    found += [
+        d
+        for d in hidden_in_yaml(page.yaml, page.display, page.fm_end_line)
+        if d.line not in seen
+    ]
+    return found
 
 
 def split_front_matter(text: str, page: Page) -> list[Diagnostic]:
@@ -207,3 +280,225 @@ def split_front_matter(text: str, page: Page) -> list[Diagnostic]:
         )
         for key, line in page.yaml.duplicate_keys
     ]
+
+
+# --- Hidden characters ---------------------------------------------------------------------------
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The invisible characters in `text` that can disguise it, each once, in order."""
+    found: list[str] = []
+    if not _HIDDEN_ANY.search(text):
+        return found
+    for match in _HIDDEN_SCAN.finditer(text):
+        character = match["hidden"]
+        if character and character not in found:
+            found.append(character)
+    return found
+
+
+def _hidden_message(characters: list[str]) -> str:
+    named = " and ".join(
+        f"U+{ord(c):04X}" + (f" ({unicodedata.name(c)})" if unicodedata.name(c, "") else "")
+        for c in characters
+    )
+    what, it = ("an invisible character", "it") if len(characters) == 1 else (
+        "invisible characters", "them")
+    return (
+        f"this line has {what}, {named}, that can hide words or disguise text and links; "
+        f"delete {it} (retyping the words around {it} is the surest way)"
+    )
+
+
+def hidden_in_text(text: str, display: str, first_line: int = 1) -> list[Diagnostic]:
+    """One problem for each line of `text` with hidden characters, written as they are or as
+    an HTML entity (`&#8238;`) or a web-address escape (`%E2%80%AE`)."""
+    decoded = text
+    if "&" in text:
+        decoded += "\n" + html.unescape(text)
+    if "%" in text:
+        decoded += "\n" + unquote(text)
+    if not hidden_characters(decoded):
+        return []
+    found = []
+    for number, line in enumerate(text.split("\n"), first_line):
+        variants = [line]
+        if "&" in line:
+            variants.append(html.unescape(line))
+        if "%" in line:
+            variants.append(unquote(line))
+        characters = hidden_characters("\n".join(variants))
+        if characters:
+            found.append(
+                problem("hidden-characters", display, number, _hidden_message(characters))
+            )
+    return found
+
+
+def hidden_in_yaml(document: YamlDocument, display: str, default_line: int) -> list[Diagnostic]:
+    """Hidden characters in YAML keys and values, including those written as escapes such as
+    "\\u202E" (which the text of the file does not show): one problem per line."""
+    by_line: dict[int, list[str]] = {}
+    for path, text in _yaml_strings(document.data, ()):
+        characters = hidden_characters(text)
+        if characters:
+            line = document.line_of(path, default_line)
+            by_line.setdefault(line, [])
+            by_line[line] += [c for c in characters if c not in by_line[line]]
+    return [
+        problem("hidden-characters", display, line, _hidden_message(characters))
+        for line, characters in sorted(by_line.items())
+    ]
+
+
+def _yaml_strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, str(key)), str(key)
+            yield from _yaml_strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _yaml_strings(item, (*path, index))
+
+
+def check_data_files(content_dir: Path, display_root: str) -> list[Diagnostic]:
+    """Hidden characters in site.yaml and glossary.yaml (their other problems are reported by
+    the modules that read them)."""
+    found: list[Diagnostic] = []
+    for name in sorted(DATA_FILES):
+        path = content_dir / name
+        display = f"{display_root}/{name}" if display_root not in ("", ".") else name
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        raw = hidden_in_text(text, display)
+        found += raw
+        try:
+            document = load_yaml(text)
+        except YamlProblem:
+            continue
+        seen = {d.line for d in raw}
+        found += [d for d in hidden_in_yaml(document, display, 1) if d.line not in seen]
+    return found
+
+
+# --- Files copied as they are ------------------------------------------------------------------
+
+ACTIVE_TYPES = frozenset(
+    {
+        ".htm", ".html", ".shtml", ".xht", ".xhtml", ".mht", ".mhtml", ".hta",
+        ".js", ".mjs", ".cjs", ".wasm", ".xml", ".xsl", ".xslt", ".xbl", ".svgz",
+        ".swf", ".jar", ".vbs", ".php", ".phtml", ".phar", ".asp", ".aspx", ".jsp", ".cgi",
+        ".pl", ".py", ".rb", ".sh",
+    }
+)
+"""Files a browser would run as a page or a program (or a web server as code), so an editor's
+file could run script on the Local Offer's own address."""
+ACTIVE_SVG_ELEMENTS = frozenset(
+    {
+        "script", "foreignobject", "iframe", "frame", "frameset", "embed", "object", "applet",
+        "portal", "handler", "listener", "meta", "base", "form",
+    }
+)
+_SCRIPT_URL = re.compile(
+    r"(?:^|[;,('\"])(?:(?:javascript|vbscript|livescript):|data:(?!image/(?:png|jpe?g|gif|webp)[;,]))"
+)
+"""Addresses that run script or load a page, alone or in a list such as an animation's values
+(pictures embedded as data: are fine)."""
+
+
+class _Refused(Exception):
+    pass
+
+
+def check_copied_file_types(content_dir: Path, assets: list[str], root: str) -> list[Diagnostic]:
+    """Files copied as they are must not be able to run script when opened: no web pages or
+    programs, and SVG images only without scripts (an SVG opened on its own is a web page)."""
+    found: list[Diagnostic] = []
+    for rel in assets:
+        display = f"{root}/{rel}" if root not in ("", ".") else rel
+        suffix = PurePosixPath(rel).suffix.lower()
+        if suffix in ACTIVE_TYPES:
+            found.append(
+                problem(
+                    "unsafe-file",
+                    display,
+                    0,
+                    f"'{suffix}' files can run programs in a family's browser, so they cannot be "
+                    "published; put the information in a Markdown page, or publish it as a PDF",
+                )
+            )
+        elif suffix == ".svg":
+            try:
+                trouble = svg_problem((content_dir / rel).read_bytes())
+            except OSError as error:
+                trouble = f"it cannot be read ({error.strerror})"
+            if trouble:
+                found.append(
+                    problem(
+                        "unsafe-file",
+                        display,
+                        0,
+                        f"this SVG image cannot be published: {trouble}; export it again as a "
+                        "plain SVG (without scripts or interactivity), or use a PNG image",
+                    )
+                )
+    return found
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG file could run script when opened on its own, or None when it cannot."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    root: list[str] = []
+
+    def local(name: str) -> str:
+        return name.rsplit(" ", 1)[-1]
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        element = local(name)
+        if not root:
+            root.append(element)
+            if element.lower() != "svg":
+                raise _Refused(f"it is not an SVG image (it starts with <{element}>)")
+        if element.lower() in ACTIVE_SVG_ELEMENTS:
+            raise _Refused(f"it contains a <{element}> element, which can run a program")
+        for attribute, value in attributes.items():
+            key = local(attribute)
+            squashed = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
+            if key.lower().startswith("on"):
+                raise _Refused(f"<{element}> has an event handler, {key}, which runs a program")
+            animates_handler = key.lower() == "attributename" and squashed.startswith("on")
+            if _SCRIPT_URL.search(squashed) or animates_handler:
+                raise _Refused(f"<{element} {key}=...> runs a program or opens a page")
+
+    def doctype(name: str, system: str | None, public: str | None, internal: int) -> None:
+        if internal:
+            raise _Refused("it declares its own XML entities (<!DOCTYPE ... [ ]>)")
+
+    def entity(*args: object) -> None:
+        raise _Refused("it declares its own XML entities (<!ENTITY>)")
+
+    def instruction(target: str, data: str) -> None:
+        if target.lower() == "xml-stylesheet":
+            raise _Refused("it names a stylesheet (<?xml-stylesheet?>), which can turn it into "
+                           "a web page")
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.ProcessingInstructionHandler = instruction
+    try:
+        parser.Parse(data, True)
+    except _Refused as refused:
+        return str(refused)
+    except expat.ExpatError as error:
+        return f"it is not well-formed SVG ({expat.errors.messages.get(error.code, error)})"
+    if not root:
+        return "it is empty"
+    return None

@@ -2,9 +2,11 @@
 change and reload the page open in the browser.
 
 The preview never touches `dist/`: it builds into a temporary folder (or `--out`). Live reload
-adds nothing to the built files either: as the server sends an HTML page it adds a small script
-that listens to `/__lo_static/events` (Server-Sent Events) and reloads the page when a newer
-build is ready. If the script cannot run, the page works as it would when published.
+adds nothing to the built files either: as the server sends an HTML page it adds a `<script>`
+tag for `/__lo_static/reload.js`, which listens to `/__lo_static/events` (Server-Sent Events) and
+reloads the page when a newer build is ready. The script is a file on the preview server, not
+inline, so the pages' Content-Security-Policy (`script-src 'self'`) allows it. If the script
+cannot run, the page works as it would when published.
 
 While the content has errors (or site.yaml cannot be read), every page request is answered with
 an error page (HTTP status 500) listing each problem, so the preview never passes off an
@@ -46,6 +48,21 @@ Log = Callable[[str], None]
 
 EVENTS_PATH = "/__lo_static/events"
 """The Server-Sent Events stream the reload script listens to (only on the preview server)."""
+RELOAD_PATH = "/__lo_static/reload.js"
+"""The reload script, served by the preview server (never written to the built files)."""
+RELOAD_SCRIPT = b"""// lo-static serve: reloads this preview when a new build is ready.
+// Not part of the published site. The tag that loads this names the page's build.
+(function () {
+  "use strict";
+  var tag = document.currentScript;
+  if (!tag || !("EventSource" in window)) return;
+  var events = new EventSource(tag.getAttribute("data-events"));
+  events.addEventListener("reload", function () {
+    events.close();
+    location.reload();
+  });
+})();
+"""
 STEP_MS = 100
 """A change is built once nothing else has changed for this long (an editor saving writes
 several times)..."""
@@ -264,6 +281,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if path == "/sw.js":
             self._send(200, "text/javascript; charset=utf-8", NO_WORKER, head)
             return
+        if path == RELOAD_PATH:
+            self._send(200, "text/javascript; charset=utf-8", RELOAD_SCRIPT, head)
+            return
         outcome = self.server.preview.outcome
         if outcome is None or (not outcome.ok and self._is_page(path)):
             self._send(500, "text/html; charset=utf-8", error_page(outcome), head)
@@ -342,20 +362,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def reload_script(token: str) -> bytes:
-    """The script the preview adds to every page it sends (never written to disk)."""
-    source = f"{EVENTS_PATH}?since={quote(token)}"
-    return (
-        "<script>/* lo-static serve: reloads this preview when a new build is ready. "
-        "Not part of the published site. */\n"
-        "(function () {\n"
-        '  if (!("EventSource" in window)) return;\n'
-        f'  var events = new EventSource("{source}");\n'
-        '  events.addEventListener("reload", function () {\n'
-        "    events.close();\n"
-        "    location.reload();\n"
-        "  });\n"
-        "})();\n</script>\n"
-    ).encode()
+    """The tag the preview adds to every page it sends (never written to disk): it loads
+    `RELOAD_PATH`, which listens for builds newer than this page's `token`."""
+    events = html.escape(f"{EVENTS_PATH}?since={quote(token)}")
+    return f'<script src="{RELOAD_PATH}" data-events="{events}"></script>\n'.encode()
 
 
 def inject_reload(page: bytes, token: str) -> bytes:

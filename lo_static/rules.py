@@ -29,6 +29,14 @@ RULES: dict[str, Rule] = {
         Rule("front-matter", E, "Markdown files start with YAML front matter between `---` lines."),
         Rule("yaml-syntax", E, "Front matter and site.yaml must be valid YAML."),
         Rule("duplicate-key", E, "A field may appear only once in a file's front matter."),
+        Rule("file-too-large", E, "A Markdown file is at most 1 MB."),
+        Rule("unreadable-file", E, "Every file in the content folder can be read."),
+        Rule(
+            "hidden-characters",
+            E,
+            "No invisible characters (bidirectional controls, zero-width spaces, invisible "
+            "separators) that can disguise text or links (Trojan Source).",
+        ),
         # Fields
         Rule("missing-field", E, "Every required field for the page's kind is present."),
         Rule("wrong-type", E, "Each field holds the right kind of value (text, list, date...)."),
@@ -69,6 +77,12 @@ RULES: dict[str, Rule] = {
             "orphan-easy-read", E, "An easy-read file sits beside the standard page it belongs to."
         ),
         Rule("bad-filename", E, "File and folder names make clean web addresses."),
+        Rule(
+            "unsafe-file",
+            E,
+            "Files copied as they are cannot run script: no web pages or programs, and SVG "
+            "images without scripts, event handlers, script links or embedded pages.",
+        ),
         Rule("missing-home", E, "The content folder has a published `index.md` home page."),
         # Plain language and easy read (CoP 4.7, 4.12)
         Rule("image-alt", E, "Every image has a text description (alt text, WCAG 1.1.1)."),

@@ -25,16 +25,23 @@ class _CoreLoader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader with YAML 1.2 core-schema scalars."""
 
 
+_TAG = "tag:yaml.org,2002:"
+_SCALARS = {
+    # Longer numbers stay text, like phone numbers: Python refuses to read 4,300 digits or more.
+    f"{_TAG}bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    f"{_TAG}int": re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"),
+    f"{_TAG}null": re.compile(r"^(?:~|null|Null|NULL|)$"),
+}
+"""The core schema's implicit scalars; anything else is text."""
+_ALLOWED_TAGS = {f"{_TAG}str", f"{_TAG}seq", f"{_TAG}map", *_SCALARS}
+"""A value tagged `!!float`, `!!binary`, `!!timestamp`, `!!set` or `!foo` is refused, and one
+tagged `!!int`, `!!bool` or `!!null` must be written as that kind of value anyway, so building
+the data can never fail half way (`!!int x` would raise ValueError)."""
+
 _CoreLoader.yaml_implicit_resolvers = {}
-_CoreLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_CoreLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+_CoreLoader.add_implicit_resolver(f"{_TAG}bool", _SCALARS[f"{_TAG}bool"], list("tTfF"))
+_CoreLoader.add_implicit_resolver(f"{_TAG}int", _SCALARS[f"{_TAG}int"], list("-+0123456789"))
+_CoreLoader.add_implicit_resolver(f"{_TAG}null", _SCALARS[f"{_TAG}null"], ["~", "n", "N", ""])
 
 _HINTS = [
     ("'\\t'", "indent with spaces, not tabs"),
@@ -49,6 +56,13 @@ _HINTS = [
 ]
 
 MAX_NESTING = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SHORT_TEXT = 10_000
+"""Each level of nesting takes at least one character, so text this short cannot nest deeper
+than libyaml's composer can take (it crashes the interpreter at some 50,000 levels)."""
+MAX_VALUES = 100_000
+"""The most values a document may hold once every alias (`*name`) is written out in full: a
+few lines of aliases can otherwise stand for billions of values ("billion laughs")."""
 
 
 @dataclass
@@ -91,6 +105,10 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
 
     Raises `YamlProblem` for anything that is not valid, plain YAML data.
     """
+    if _SURROGATE.search(text):  # only possible in text made in Python, not read from a file
+        raise YamlProblem("yaml-syntax", first_line, "not valid YAML: not Unicode text")
+    if len(text) > SHORT_TEXT:
+        _refuse_deep_nesting(text, first_line)
     loader = _CoreLoader(text)
     try:
         node = loader.get_single_node()
@@ -98,6 +116,7 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
             return YamlDocument(data=None)
         document = YamlDocument(data=None)
         _walk(node, (), document, first_line, set(), frozenset(), 0)
+        _count_values(node, first_line, {})
         document.data = loader.construct_document(node)
         return document
     except yaml.MarkedYAMLError as error:
@@ -108,10 +127,44 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
         line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
         hint = _hint(problem, line_text)
         raise YamlProblem("yaml-syntax", line, f"not valid YAML: {problem}{hint}") from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML does not allow, at `position`: in UTF-8 bytes when libyaml read it.
+        before = text.encode("utf-8")[: error.position] if _Base is not yaml.SafeLoader else (
+            text[: error.position])
+        line = first_line + before.count(b"\n" if isinstance(before, bytes) else "\n")
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise YamlProblem(
+            "yaml-syntax",
+            line,
+            f"not valid YAML: the character U+{code:04X} cannot be used ({error.reason}); "
+            "delete it",
+        ) from None
     except yaml.YAMLError as error:
         raise YamlProblem("yaml-syntax", first_line, f"not valid YAML: {error}") from None
     except RecursionError:
         raise YamlProblem("yaml-syntax", first_line, "not valid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_deep_nesting(text: str, first_line: int) -> None:
+    """Read the events only as far as the nesting goes too deep, before anything is built from
+    them: thousands of `[` would crash the composer (and slow the scanner down quadratically).
+    Other problems are left to the full parse, which reports them with a hint."""
+    loader = _CoreLoader(text)
+    depth = 0
+    try:
+        while not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_NESTING + 1:
+                    line = first_line + event.start_mark.line
+                    raise YamlProblem("yaml-syntax", line, "not valid YAML: nested too deeply")
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
     finally:
         loader.dispose()
 
@@ -134,12 +187,14 @@ def _walk(
         return
     seen.add(id(node))
     ancestors = ancestors | {id(node)}
+    _check_tag(node, first_line)
     if depth > MAX_NESTING:
         line = first_line + node.start_mark.line
         raise YamlProblem("yaml-syntax", line, "not valid YAML: nested too deeply")
     if isinstance(node, yaml.MappingNode):
         names: set[str] = set()
         for key_node, value_node in node.value:
+            _check_tag(key_node, first_line)
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             line = first_line + key_node.start_mark.line
             if key in names:
@@ -152,3 +207,43 @@ def _walk(
         for index, item in enumerate(node.value):
             document.key_lines.setdefault((*path, index), first_line + item.start_mark.line)
             _walk(item, (*path, index), document, first_line, seen, ancestors, depth + 1)
+
+
+def _check_tag(node: yaml.Node, first_line: int) -> None:
+    """Refuse tags the data cannot safely be built from (see `_ALLOWED_TAGS`)."""
+    pattern = _SCALARS.get(node.tag)
+    if node.tag in _ALLOWED_TAGS and (pattern is None or pattern.match(str(node.value))):
+        return
+    shown = node.tag.replace(_TAG, "!!")
+    raise YamlProblem(
+        "yaml-syntax",
+        first_line + node.start_mark.line,
+        f"not valid YAML: the tag '{shown}' cannot be used here (remove the '!' tag or put "
+        "the value in quotes)",
+    )
+
+
+def _count_values(node: yaml.Node, first_line: int, counted: dict[int, int]) -> int:
+    """How many values `node` holds with every alias written out; refuse more than MAX_VALUES.
+
+    Runs after `_walk`, so the nodes form no loop and are at most MAX_NESTING deep; each node
+    is counted once (`counted`), so this is quick however much the aliases would expand."""
+    if id(node) in counted:
+        return counted[id(node)]
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            total += _count_values(key_node, first_line, counted)
+            total += _count_values(value_node, first_line, counted)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _count_values(item, first_line, counted)
+    if total > MAX_VALUES and total > len(counted) + 1:  # more than the nodes written
+        raise YamlProblem(
+            "yaml-syntax",
+            first_line + node.start_mark.line,
+            f"not valid YAML: the aliases (*name) here repeat values more than {MAX_VALUES:,} "
+            "times; write the values out instead of repeating them with & and *",
+        )
+    counted[id(node)] = total
+    return total

@@ -64,7 +64,9 @@ def open_page(
 
     With `site`, requests to the published address are answered from that built folder, as
     the real host would answer them."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    # The tests inject axe-core and zoom styles inline, which the pages' Content-Security-Policy
+    # rightly refuses; tests/test_csp.py loads every page under the policy.
+    page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
     if site is not None:
 
         def from_disk(route: Route) -> None:

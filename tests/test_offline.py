@@ -87,8 +87,11 @@ def test_save_for_offline_then_every_page_and_search_work(
     panel.get_by_text("It downloads about").wait_for()
     assert " MB" in panel.locator("[data-size]").inner_text()  # the size, before saving
     panel.get_by_role("button", name="Save this site for offline use").click()
+    # Functions, not expressions: Playwright would eval() an expression, which the pages'
+    # Content-Security-Policy refuses.
     page.wait_for_function(
-        "document.querySelector('#save-offline [role=status]').textContent.startsWith('Saved.')"
+        "() => document.querySelector('#save-offline [role=status]')"
+        ".textContent.startsWith('Saved.')"
     )
     assert page.locator("#save-offline progress").evaluate("p => p.value === p.max")
     assert "could not" not in panel.locator("[role=status]").inner_text()
@@ -98,7 +101,9 @@ def test_save_for_offline_then_every_page_and_search_work(
     )
     assert heading(page, base + "a-to-z/index.html") == "A to Z of pages and services"
     page.goto(base + "search/index.html?q=wheelchair")
-    page.wait_for_function("document.getElementById('search-status').textContent.length > 0")
+    page.wait_for_function(
+        "() => document.getElementById('search-status').textContent.length > 0"
+    )
     assert page.locator("#search-status").inner_text().endswith("results for ‘wheelchair’")
     assert page.locator("#search-results a").first.inner_text()
     context.close()

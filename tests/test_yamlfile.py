@@ -49,10 +49,20 @@ def test_hostile_or_broken_yaml_is_a_clear_problem(text: str, line: int, message
 
 
 def test_alias_bomb_does_not_explode() -> None:
-    """Billion-laughs: nine levels of ten aliases each. Walked once per node, not 10^9 times."""
+    """Billion-laughs: nine levels of ten aliases each. Counted once per node, not 10^9 times,
+    and refused at the line where the values written out would pass 100,000 (a5), because
+    every later stage (the validator, the templates) would walk them all."""
     lines = ['a0: &a0 ["lol"]']
     for level in range(1, 10):
         refs = ", ".join([f"*a{level - 1}"] * 10)
         lines.append(f"a{level}: &a{level} [{refs}]")
-    document = load_yaml("\n".join(lines) + "\n")
-    assert len(document.data["a9"]) == 10
+    with pytest.raises(YamlProblem) as raised:
+        load_yaml("\n".join(lines) + "\n")
+    assert raised.value.line == 6
+    assert "more than 100,000" in raised.value.message
+
+
+def test_a_few_aliases_are_fine() -> None:
+    document = load_yaml("contact: &c {phone: 01632 960100}\nother: *c\nlist: [*c, *c]\n")
+    assert document.data["other"] == {"phone": "01632 960100"}
+    assert len(document.data["list"]) == 2
