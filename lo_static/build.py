@@ -28,6 +28,8 @@ from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settin
 from .markdown import check_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
+from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
+from .oruk_export import check_open_referral
 from .pdf import PrintedPdf, print_all
 from .plain_language import (
     check_alt_text,
@@ -145,6 +147,7 @@ def check(options: BuildOptions) -> Checked:
         # that, a typo in one page would show up again as a missing requirement.
         checklist_display = _display_checklist(options.checklist)
         report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
+        report.extend(check_open_referral(tree.pages, config))
     return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report)
 
 
@@ -251,8 +254,9 @@ GENERATED_FILES = frozenset(
     {SITEMAP_URL, NEWS_FEED_URL, MANIFEST, VOCABULARY, SERVICE_WORKER, OFFLINE_MANIFEST, ZIP}
 )
 """Files the build writes besides the pages (see `reserved_urls()` for those)."""
-GENERATED_FOLDERS = ("assets/", f"{SEARCH_BUNDLE}/")
-"""Folders the build fills: hashed stylesheets and scripts, the search index."""
+GENERATED_FOLDERS = ("assets/", f"{SEARCH_BUNDLE}/", f"{OPEN_REFERRAL_FOLDER}/", "api/")
+"""Folders the build fills: hashed stylesheets and scripts, the search index, the Open Referral
+export and `api/pages.json`."""
 
 
 def check_copied_files(assets: list[str], pages: list[Page], root: str) -> list[Diagnostic]:

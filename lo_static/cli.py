@@ -35,6 +35,8 @@ from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
 from .leaflets import pdf_label
+from .oruk_import import ImportOptions, import_feed, read_feed
+from .oruk_import import format_text as format_import_text
 from .preview import PreviewOptions
 from .preview import run as run_preview
 from .review_report import FORMATTERS as REVIEW_FORMATTERS
@@ -371,6 +373,67 @@ def schema_command(mode: str) -> None:
     if stale:
         click.echo("Run 'lo-static schema --write' to regenerate them.", err=True)
         sys.exit(1)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Start service files from another directory's data."""
+
+
+@import_group.command("oruk")
+@click.argument("feed", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--into",
+    "content_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("content"),
+    show_default=True,
+    help="The content folder; each service is written to its services/ folder.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite files of services already imported (found by id), keeping what editors "
+    "wrote where the feed has nothing.",
+)
+@TODAY_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A report for people, or one JSON document for tools.",
+)
+def import_oruk_command(
+    feed: Path, content_dir: Path, update: bool, today: datetime | None, output_format: str
+) -> None:
+    """Write a service file for each active service in an Open Referral UK feed: FEED is a
+    JSON file holding an ORUK 3.0 service list or service, or an ORUK v1 page of services.
+
+    What the feed cannot say is marked TODO:, so 'lo-static check' fails until an editor has
+    filled it in. Exit status: 0 imported (even with problems to fix), 1 nothing could be
+    imported, 2 the feed or folder cannot be used."""
+    try:
+        max_months = load_config(content_dir, content_dir.as_posix())[0].review.max_months
+    except ConfigError:
+        max_months = 12
+    options = ImportOptions(content_dir, content_dir.as_posix(), _today(today), update, max_months)
+    try:
+        result = import_feed(read_feed(feed, feed.as_posix()), options)
+    except LoStaticError as error:
+        if output_format == "json":
+            click.echo(json.dumps({"ok": False, "error": str(error)}, indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    if output_format == "json":
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_import_text(result, feed.as_posix()), nl=False)
+        click.echo(result.summary(), err=True)
+    if result.exit_code:
+        sys.exit(result.exit_code)
 
 
 @main.group("report")

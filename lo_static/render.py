@@ -25,12 +25,17 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import site as site_module
+from .api import PAGES as API_PAGES
+from .api import pages_json
 from .content import Page, output_path
 from .leaflets import Leaflet, pdf_label
 from .markdown import headings, render_body
+from .oruk_export import file_count as open_referral_count
+from .oruk_export import open_referral_files
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
+from .structured_data import script_json, service_json_ld
 from .theme import css_variables
 
 STYLESHEET = "assets/site.css"
@@ -170,6 +175,8 @@ class Renderer:
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
+        yield from open_referral_files(self.model).items()
+        yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):
             yield url, self.printed[url].data
 
@@ -181,6 +188,8 @@ class Renderer:
             + len(self.model.listings)
             + len(self.printed)
             + (1 if self.model.news else 0)
+            + open_referral_count(self.model)
+            + 1
         )
 
     def leaflet_label(self, leaflet: Leaflet) -> str:
@@ -261,6 +270,10 @@ class Renderer:
         )
         if page.kind == "news":
             context["og_type"] = "article"
+        if page.kind == "service":
+            context["structured_data"] = script_json(
+                service_json_ld(page, self.model.config, context["canonical"])
+            )
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)
 

@@ -130,6 +130,12 @@ RULES: dict[str, Rule] = {
             W,
             "Feedback has no words that look like a person's name, like 'Mrs Patel' (CoP 4.24).",
         ),
+        # Open data
+        Rule(
+            "open-referral",
+            E,
+            "Each service can be published as valid Open Referral UK data, with its own id.",
+        ),
         # site.yaml
         Rule("site-config", W, "site.yaml keys the build does not know (often a typo)."),
         Rule("theme-contrast", E, "Theme colours give text 4.5:1 and focus indicators 3:1."),

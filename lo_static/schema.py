@@ -312,6 +312,16 @@ FIELDS: tuple[Field, ...] = (
         example="Step-free entrance. Interpreters on request.",
     ),
     Field(
+        "id",
+        "text",
+        "A stable id for the Open Referral export: a UUID, used as it is, or any text, made "
+        "into one. Without it, the id comes from the file's path; set it to keep the id when "
+        "the file is renamed.",
+        "give a UUID, like 3f7b145d-84af-42d7-8fae-eaca714b02b2",
+        allowed=SERVICE,
+        example="3f7b145d-84af-42d7-8fae-eaca714b02b2",
+    ),
+    Field(
         "date",
         "date",
         "For feedback, the date the comment was received; for news, the date published.",

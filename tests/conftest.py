@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,23 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
 TODAY = "2026-11-23"
+
+
+def _oruk_reference() -> Path:
+    """The Open Referral UK reference data (CC BY-SA test data, never copied into the project):
+    $ORUK_REFERENCE, else ../shared/oruk beside the project, else this machine's /work/shared."""
+    candidates = [os.environ.get("ORUK_REFERENCE", ""), REPO.parent / "shared" / "oruk",
+                  "/work/shared/oruk"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "schema" / "service.json").is_file():
+            return Path(candidate)
+    raise RuntimeError(
+        "the Open Referral UK reference data (shared/oruk) is missing: the tests validate the "
+        "export against it; set ORUK_REFERENCE to its folder"
+    )
+
+
+ORUK = _oruk_reference()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

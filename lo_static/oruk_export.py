@@ -1,0 +1,584 @@
+"""The Open Referral UK (ORUK 3.0, the UK profile of HSDS 3.0) export: every published service
+as open data, written with the site on every build.
+
+Pure functions: a `SiteModel` (or the checked pages and settings) in, `{output path: bytes}` out.
+Nothing reads the clock, so the same content gives the same bytes; every id is a UUID derived
+with uuid5 from a fixed namespace, so ids survive rebuilds (and, with an `id` field, renames).
+
+`check_open_referral()` runs at check time: a service that cannot be exported validly is a
+content error (`open-referral`) naming the file. It checks the required fields and formats this
+module relies on with a small built-in table, so the build never depends on the ORUK schema
+files (the tests validate the output against them). See docs/open-referral.md for the mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from .config import SiteConfig
+from .content import Page, output_path
+from .diagnostics import Diagnostic
+from .rules import problem
+from .schema import AGE_GROUPS, NEED_TYPES, SERVICE_LEVELS, TOPICS
+from .site import AGE_LABELS, LEVEL_LABELS, NEED_LABELS, TOPIC_LABELS, SiteModel
+from .values import email_problem, url_problem
+
+FOLDER = "openreferral"
+SERVICES = f"{FOLDER}/services.json"
+TAXONOMIES = f"{FOLDER}/taxonomies.json"
+TAXONOMY_TERMS = f"{FOLDER}/taxonomy_terms.json"
+ORGANIZATIONS = f"{FOLDER}/organizations.json"
+
+NAMESPACE = uuid.UUID("9f8a9d74-7aaa-50c4-bb11-f87053c6a206")
+"""uuid5(NAMESPACE_URL, "https://lo-static.invalid/open-referral"): the root of every id.
+Never change it: every published id would change with it."""
+
+AGE_SPANS = {"0-5": (0, 5), "5-11": (5, 11), "11-16": (11, 16), "16-25": (16, 25)}
+"""Each age group's youngest and oldest age, in years."""
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_FREE = re.compile(r"^free(?:\s*\([^()]*\))?\.?$", re.I)
+_COUNCIL_WORDS = re.compile(
+    r"\s+(?:(?:metropolitan\s+)?(?:county|city|borough|district)\s+)?council$", re.I
+)
+
+
+def service_id(page: Page) -> str:
+    """The service's Open Referral id: its `id` field as is when that is a UUID (lower-cased),
+    else uuid5 of the `id` field, else uuid5 of the content path (`services/name.md`)."""
+    given = page.meta.get("id")
+    if given is not None and str(given).strip():
+        text = str(given).strip()
+        if _UUID.match(text):
+            return text.lower()
+        return str(uuid.uuid5(NAMESPACE, text))
+    return str(uuid.uuid5(NAMESPACE, page.standard_rel))
+
+
+def organization_id(name: str) -> str:
+    """One id per provider, whatever the capitals and spacing."""
+    return str(uuid.uuid5(NAMESPACE, "organization:" + _normal(name)))
+
+
+def taxonomy_id(field: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"taxonomy:{field}"))
+
+
+def term_id(field: str, value: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"taxonomy:{field}/{value}"))
+
+
+def age_span(groups: Any) -> tuple[int, int] | None:
+    """The youngest and oldest age the selected groups cover: [0-5, 5-11] → (0, 11)."""
+    spans = [AGE_SPANS[g] for g in list(groups or []) if g in AGE_SPANS]
+    if not spans:
+        return None
+    return min(low for low, _ in spans), max(high for _, high in spans)
+
+
+def is_free(cost: object) -> bool:
+    """True when the cost is simply free: `Free`, `free.`, `Free (NHS)`. A cost with
+    conditions ("Free for students aged 16 to 18 ...") is not."""
+    return bool(_FREE.match(str(cost or "").strip()))
+
+
+def area_name(council: str) -> str:
+    """The area a council serves, from its name: `Ashdown Vale Council` → `Ashdown Vale`,
+    `Kent County Council` → `Kent`, `London Borough of Camden` → `Camden`."""
+    name = _COUNCIL_WORDS.sub("", council.strip())
+    name = re.sub(r"^(?:the\s+)?london\s+borough\s+of\s+", "", name, flags=re.I)
+    return name.strip() or council.strip()
+
+
+def provider_is_council(provider: object, council: str) -> bool:
+    """True when the council runs the service itself: the provider is the council's name, or
+    starts with it (`Ashdown Vale Council Youth Service`, `Ashdown Vale Council (Oakwood)`)."""
+    name, council_name = _normal(str(provider or "")), _normal(council)
+    if not council_name:
+        return False
+    return name == council_name or name.startswith((council_name + " ", council_name + "("))
+
+
+def page_url(config: SiteConfig, page: Page) -> str:
+    """The page's absolute web address (its canonical URL), or "" without `base_url`."""
+    if not config.base_url:
+        return ""
+    return config.base_url + output_path(page.rel).removesuffix("index.html")
+
+
+# --- Taxonomies ---------------------------------------------------------------------------------
+
+
+TAXONOMY_TABLE: tuple[tuple[str, str, str, tuple[str, ...], dict[str, str]], ...] = (
+    ("age_groups", "SEND Local Offer age groups", "The ages a service is for, in years.",
+     AGE_GROUPS, AGE_LABELS),
+    ("need_types", "SEND Local Offer types of need",
+     "The four broad areas of special educational need (SEND Code of Practice 6.28 to 6.35).",
+     NEED_TYPES, NEED_LABELS),
+    ("topics", "SEND Local Offer topics", "What a service is about.", TOPICS, TOPIC_LABELS),
+    ("service_level", "SEND Local Offer service levels",
+     "Who a service is open to: everyone, children and young people with some extra needs, or "
+     "complex needs, usually by referral (SEND Code of Practice 4.31).",
+     SERVICE_LEVELS, LEVEL_LABELS),
+)
+"""(front-matter field, taxonomy name, its description, its terms, each term's label). The
+same in every lo-static Local Offer, so the ids mean the same thing in every council's data."""
+
+
+def taxonomies() -> list[dict[str, Any]]:
+    return [
+        {"id": taxonomy_id(field), "name": name, "description": about}
+        for field, name, about, _values, _labels in TAXONOMY_TABLE
+    ]
+
+
+def taxonomy_terms() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every taxonomy term, by (field, value), in a fixed order."""
+    terms: dict[tuple[str, str], dict[str, Any]] = {}
+    for field, name, _about, values, labels in TAXONOMY_TABLE:
+        for value in values:
+            terms[(field, value)] = {
+                "id": term_id(field, value),
+                "name": labels[value].split(":", 1)[0],
+                "description": labels[value],
+                "taxonomy": name,
+                "taxonomy_id": taxonomy_id(field),
+                "term": value,
+            }
+    return terms
+
+
+# --- One service --------------------------------------------------------------------------------
+
+
+def _organization(name: str, config: SiteConfig) -> dict[str, Any]:
+    return {
+        "id": organization_id(name),
+        "name": name,
+        "description": f"{name} provides services listed in the {config.title}.",
+    }
+
+
+def _sub_id(service: str, *parts: str) -> str:
+    """Ids of the objects inside a service, derived from the service's id."""
+    return str(uuid.uuid5(uuid.UUID(service), "/".join(parts)))
+
+
+def service_document(
+    page: Page, config: SiteConfig, providers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A service as a full ORUK `service`. `providers` gives each provider's name as the
+    export spells it (see `provider_names()`)."""
+    meta = page.meta
+    sid = service_id(page)
+    contact = meta.get("contact") or {}
+    provider = " ".join(str(meta.get("provider", "")).split())
+    provider = (providers or {}).get(_normal(provider), provider)
+    span = age_span(meta.get("age_groups"))
+    owner = str(meta.get("owner", "")).strip()
+    reviewed = meta.get("last_reviewed")
+    document: dict[str, Any] = {
+        "id": sid,
+        "organization_id": organization_id(provider),
+        "name": page.title,
+        "description": description(page),
+        "url": page_url(config, page),
+        "email": str(contact.get("email", "")).strip(),
+        "status": "active",
+        "minimum_age": span[0] if span else None,
+        "maximum_age": span[1] if span else None,
+        "eligibility_description": str(meta.get("eligibility", "")).strip(),
+        "application_process": str(meta.get("how_to_access", "")).strip(),
+        "assured_date": reviewed.isoformat() if isinstance(reviewed, date) else "",
+        "assurer_email": owner if owner and email_problem(owner) is None else "",
+        "organization": _organization(provider, config),
+        "schedules": _schedules(sid, meta),
+        "service_at_locations": _locations(sid, meta),
+        "cost_options": _cost_options(sid, meta),
+        "contacts": _contacts(sid, contact),
+        "attributes": _attributes(sid, meta),
+    }
+    return _drop_empty(document)
+
+
+def _schedules(sid: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    hours = str(meta.get("opening_hours", "")).strip()
+    if not hours:
+        return []
+    return [{"id": _sub_id(sid, "schedule"), "service_id": sid, "description": hours}]
+
+
+def _cost_options(sid: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    cost = str(meta.get("cost", "")).strip()
+    if not cost:
+        return []
+    option: dict[str, Any] = {"id": _sub_id(sid, "cost"), "service_id": sid, "option": cost}
+    if is_free(cost):
+        option.update(amount=0, currency="GBP")
+    return [option]
+
+
+def _contacts(sid: str, contact: dict[str, Any]) -> list[dict[str, Any]]:
+    phone = str(contact.get("phone", "")).strip()
+    email = str(contact.get("email", "")).strip()
+    if not (phone or email):
+        return []
+    cid = _sub_id(sid, "contact")
+    return [_drop_empty({
+        "id": cid,
+        "service_id": sid,
+        "email": email,
+        "phones": [{"id": _sub_id(sid, "phone"), "contact_id": cid, "number": phone}]
+        if phone else [],
+    })]
+
+
+def _locations(sid: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    address = (meta.get("contact") or {}).get("address")
+    if not address:
+        return []
+    parts = [str(address.get(k, "")).strip() for k in ("name", "street", "town", "postcode")]
+    location = str(uuid.uuid5(NAMESPACE, "location:" + "|".join(_normal(p) for p in parts)))
+    accessibility = str(meta.get("accessibility", "")).strip()
+    return [{
+        "id": _sub_id(sid, "at", location),
+        "service_id": sid,
+        "location_id": location,
+        "location": _drop_empty({
+            "id": location,
+            "location_type": "physical",
+            "name": parts[0],
+            "addresses": [{
+                "id": _sub_id(location, "address"),
+                "location_id": location,
+                "address_1": parts[1],
+                "city": parts[2],
+                "state_province": "",
+                "postal_code": parts[3].upper(),
+                "country": "GB",
+                "address_type": "physical",
+            }],
+            "accessibility": [{
+                "id": _sub_id(sid, "accessibility"),
+                "location_id": location,
+                "description": accessibility,
+            }] if accessibility else [],
+        }),
+    }]
+
+
+def _attributes(sid: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    terms = taxonomy_terms()
+    links = []
+    for field, *_rest in TAXONOMY_TABLE:
+        value = meta.get(field)
+        values = [value] if isinstance(value, str) else list(value or ())
+        for item in values:
+            term = terms.get((field, str(item)))
+            if term is None:
+                continue
+            links.append({
+                "id": _sub_id(sid, "attribute", term["id"]),
+                "link_id": sid,
+                "link_type": field,
+                "link_entity": "service",
+                "taxonomy_term_id": term["id"],
+                "taxonomy_term": term,
+            })
+    return links
+
+
+# --- Description: summary, then the body as plain text ---------------------------------------
+
+_PLAIN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_PLAIN.enable("table")
+
+
+def description(page: Page) -> str:
+    """The summary, a blank line, then the page's Markdown as plain text (headings, paragraphs,
+    `- ` list items, `a | b` table rows; links keep their words, images their alt text).
+
+    Uses the tokens the check already parsed when there are some (rendering changes only their
+    links' addresses, never their text), so a body is not parsed again for the export."""
+    summary = str(page.meta.get("summary", "")).strip()
+    body = plain_text_of(page.tokens) if page.tokens else plain_text(page.body)
+    return f"{summary}\n\n{body}" if body else summary
+
+
+def plain_text(markdown: str) -> str:
+    return plain_text_of(_PLAIN.parse(markdown, {}))
+
+
+def plain_text_of(tokens: list[Any]) -> str:
+    blocks: list[str] = []
+    group: list[str] = []  # list items or table rows, one per line
+    lists: list[list[int]] = []  # per open list: [next number] (or [0] for bullets)
+    marker = ""
+    row: list[str] | None = None
+    for token in tokens:
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            start = int(token.attrs.get("start", 1) or 1) if kind == "ordered_list_open" else 0
+            lists.append([start])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+            if not lists:
+                blocks.append("\n".join(group))
+                group = []
+        elif kind == "list_item_open":
+            number = lists[-1][0]
+            marker = f"{number}. " if number else "- "
+            if number:
+                lists[-1][0] += 1
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            group.append(" | ".join(row))
+            row = None
+        elif kind == "table_close":
+            blocks.append("\n".join(group))
+            group = []
+        elif kind == "inline":
+            text = _inline_text(token.children or [])
+            if row is not None:
+                row.append(text)
+            elif lists:
+                indent = "  " * (len(lists) - 1)
+                group.append(f"{indent}{marker}{text}" if marker else f"{indent}  {text}")
+                marker = ""
+            elif text:
+                blocks.append(text)
+        elif kind in ("code_block", "fence"):
+            text = token.content.rstrip("\n")
+            (group if lists else blocks).append(text)
+    return "\n\n".join(block for block in blocks if block.strip()).strip()
+
+
+def _inline_text(children: list[Any]) -> str:
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+# --- The whole export ---------------------------------------------------------------------------
+
+
+def exported_services(pages: list[Page]) -> list[Page]:
+    """The services the export publishes: published standard (not easy-read) services."""
+    return [
+        p for p in pages
+        if p.kind == "service" and p.readable and p.published and not p.is_easy_read
+    ]
+
+
+def open_referral_files(model: SiteModel) -> dict[str, bytes]:
+    """Every file of the export: output path → bytes, in a fixed order."""
+    config = model.config
+    services = model.services
+    names = provider_names(services)
+    documents = [service_document(page, config, providers=names) for page in services]
+    files = {SERVICES: _dump(_page([_list_item(document) for document in documents]))}
+    for document in documents:
+        files[f"{FOLDER}/services/{document['id']}.json"] = _dump(document)
+    files[TAXONOMIES] = _dump(_page(taxonomies()))
+    files[TAXONOMY_TERMS] = _dump(_page(list(taxonomy_terms().values())))
+    files[ORGANIZATIONS] = _dump(_page([
+        _organization(names[key], config) for key in sorted(names)
+    ]))
+    return files
+
+
+def _list_item(document: dict[str, Any]) -> dict[str, Any]:
+    """A full service as a `service_list` item: its one-to-one fields and its organization."""
+    return {key: value for key, value in document.items() if not isinstance(value, list)}
+
+
+def file_count(model: SiteModel) -> int:
+    return 4 + len(model.services)
+
+
+def provider_names(services: list[Page]) -> dict[str, str]:
+    """One organization per distinct provider, capitals and spacing ignored: its key → the
+    spelling most services use (of equally common ones, the first in code-point order)."""
+    spellings: dict[str, Counter[str]] = {}
+    for page in services:
+        name = " ".join(str(page.meta.get("provider", "")).split())
+        spellings.setdefault(_normal(name), Counter())[name] += 1
+    return {
+        key: min(counts, key=lambda name: (-counts[name], name))
+        for key, counts in spellings.items()
+    }
+
+
+def _page(contents: list[dict[str, Any]]) -> dict[str, Any]:
+    """An ORUK paginated response holding everything on one page."""
+    return {
+        "total_items": len(contents),
+        "total_pages": 1,
+        "page_number": 1,
+        "size": len(contents),
+        "first_page": True,
+        "last_page": True,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _dump(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _drop_empty(document: dict[str, Any]) -> dict[str, Any]:
+    """Without the fields that have no value (None, "" or []), except `state_province`,
+    which ORUK requires and UK addresses do not have."""
+    return {
+        key: value
+        for key, value in document.items()
+        if key == "state_province" or value not in (None, "", [])
+    }
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# --- The check-time guard: required fields and formats --------------------------------------
+
+_REQUIRED = {
+    "service": ("id", "name", "status"),
+    "organization": ("id", "name", "description"),
+    "location": ("id", "location_type"),
+    "addresses": ("id", "address_1", "city", "state_province", "postal_code", "country",
+                  "address_type"),
+    "taxonomy_term": ("id", "name", "description"),
+    "phones": ("id", "number"),
+    "attributes": ("id", "taxonomy_term_id"),
+}
+"""Required fields of the objects this export writes (ORUK UK profile 3.0, and HSDS 3.0 for
+`phones` and `taxonomy_term_id`); every other object needs an `id`."""
+_ENUMS = {
+    "status": ("active", "inactive", "defunct", "temporarily closed"),
+    "location_type": ("physical", "postal", "virtual"),
+    "address_type": ("physical", "postal", "virtual"),
+}
+_EMAILS = ("email", "assurer_email")
+_URIS = ("url", "term_uri", "website", "uri")
+_NUMBERS = ("minimum_age", "maximum_age", "amount")
+_FIELD_OF = {
+    "id": ("id",),
+    "name": ("title",),
+    "description": ("summary",),
+    "email": ("contact", "email"),
+    "assurer_email": ("owner",),
+    "assured_date": ("last_reviewed",),
+    "minimum_age": ("age_groups",),
+    "maximum_age": ("age_groups",),
+    "eligibility_description": ("eligibility",),
+    "organization_id": ("provider",),
+    "organization": ("provider",),
+    "schedules": ("opening_hours",),
+    "cost_options": ("cost",),
+    "contacts": ("contact",),
+    "service_at_locations": ("contact", "address"),
+    "attributes": ("age_groups",),
+}
+"""Where in the front matter each exported field comes from, to point at the right line."""
+
+
+def document_problems(document: dict[str, Any], kind: str = "service") -> list[tuple[str, str]]:
+    """(field path, what is wrong) for every required field or format this export relies on."""
+    found: list[tuple[str, str]] = []
+    _walk(document, kind, kind, found)
+    if kind == "service":
+        low, high = document.get("minimum_age"), document.get("maximum_age")
+        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+            found.append(("minimum_age", f"minimum_age {low} is above maximum_age {high}"))
+        if "assured_date" in document and not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}", str(document["assured_date"])
+        ):
+            found.append(("assured_date", "assured_date is not a date written YYYY-MM-DD"))
+    return found
+
+
+def _walk(value: Any, kind: str, path: str, found: list[tuple[str, str]]) -> None:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, kind, f"{path}[{index}]", found)
+        return
+    if not isinstance(value, dict):
+        return
+    for key in _REQUIRED.get(kind, ("id",)):
+        present = key in value and value[key] is not None
+        if not present or (key != "state_province" and not str(value[key]).strip()):
+            found.append((f"{path}.{key}", f"{path} has no {key}"))
+    for key, item in value.items():
+        where = f"{path}.{key}"
+        if isinstance(item, dict | list):
+            _walk(item, key, where, found)
+            continue
+        text = str(item)
+        if (key == "id" or key.endswith("_id")) and not (
+            isinstance(item, str) and _UUID.match(item) and item == item.lower()
+        ):
+            found.append((where, f"{where} '{text}' is not a UUID"))
+        elif key in _EMAILS and email_problem(text) is not None:
+            found.append((where, f"{where} '{text}' is not an email address"))
+        elif key in _URIS and url_problem(text) is not None:
+            found.append((where, f"{where} '{text}' is not a full web address"))
+        elif key in _NUMBERS and (isinstance(item, bool) or not isinstance(item, int | float)):
+            found.append((where, f"{where} '{text}' is not a number"))
+        elif key in _ENUMS and item not in _ENUMS[key]:
+            found.append((where, f"{where} '{text}' is not one of {', '.join(_ENUMS[key])}"))
+        elif not isinstance(item, str | int | float | bool):
+            found.append((where, f"{where} is not text or a number"))
+
+
+def check_open_referral(pages: list[Page], config: SiteConfig) -> list[Diagnostic]:
+    """Each published service can be exported as a valid ORUK service, with an id no other
+    service has. Problems point at the front-matter field the bad value comes from."""
+    found: list[Diagnostic] = []
+    owners: dict[str, Page] = {}
+    for page in exported_services(pages):
+        document = service_document(page, config)
+        for path, message in _unique(document_problems(document)):
+            top = re.split(r"[.\[]", path.removeprefix("service."), maxsplit=1)[0]
+            line = page.line_of(*_FIELD_OF[top]) if top in _FIELD_OF else 0
+            found.append(problem(
+                "open-referral", page.display, line,
+                f"this service cannot be published as Open Referral data: {message}",
+            ))
+        sid = document.get("id", "")
+        if sid in owners:
+            line = page.line_of("id") if "id" in page.meta else 0
+            found.append(problem(
+                "open-referral", page.display, line,
+                f"this service and '{owners[sid].display}' would have the same Open Referral "
+                f"id {sid}; give each service its own 'id' (or remove a copied one)",
+            ))
+        else:
+            owners[sid] = page
+    return found
+
+
+def _unique(items: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            yield item
