@@ -8,6 +8,7 @@ site works from a sub-path, a zip or `file://`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import posixpath
 import re
@@ -279,19 +280,32 @@ def _rewrite(target: str, env: EnvType) -> str | None:
     return url + (f"#{fragment}" if fragment else "")
 
 
+@contextlib.contextmanager
+def _attributes_for_this_render(token: Token) -> Iterator[None]:
+    """Let a render rule change a token's attributes for one rendering only. A page is parsed
+    once and rendered several times (its web page, the news feed, a leaflet), each with links
+    of its own; a change left on the token would leak into the next rendering."""
+    saved = dict(token.attrs)
+    try:
+        yield
+    finally:
+        token.attrs = saved
+
+
 def _render_link_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    target = str(token.attrs.get("href", ""))
-    href = _rewrite(target, env)
-    if href is None:
-        token.attrs.pop("href", None)
-    else:
-        token.attrs["href"] = href
-        if env.get("print_url_for") is not None:
-            _mark_for_print(token, target.strip(), _link_text(tokens, idx + 1), env)
-    return self.renderToken(tokens, idx, options, env)
+    with _attributes_for_this_render(token):
+        target = str(token.attrs.get("href", ""))
+        href = _rewrite(target, env)
+        if href is None:
+            token.attrs.pop("href", None)
+        else:
+            token.attrs["href"] = href
+            if env.get("print_url_for") is not None:
+                _mark_for_print(token, target.strip(), _link_text(tokens, idx + 1), env)
+        return self.renderToken(tokens, idx, options, env)
 
 
 PRINT_URL = "data-print-url"
@@ -340,9 +354,10 @@ def _render_image(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    src = _rewrite(str(token.attrs.get("src", "")), env)
-    token.attrs["src"] = src or ""
-    return self.image(tokens, idx, options, env)
+    with _attributes_for_this_render(token):
+        src = _rewrite(str(token.attrs.get("src", "")), env)
+        token.attrs["src"] = src or ""
+        return self.image(tokens, idx, options, env)
 
 
 def _render_paragraph_open(
@@ -351,9 +366,10 @@ def _render_paragraph_open(
     """A paragraph that starts with a picture becomes a picture block (easy-read layout)."""
     inline = tokens[idx + 1] if idx + 1 < len(tokens) else None
     children = inline.children if inline is not None and inline.children else []
-    if children and children[0].type == "image" and len(children) > 1:
-        tokens[idx].attrJoin("class", "app-picture-block")
-    return self.renderToken(tokens, idx, options, env)
+    with _attributes_for_this_render(tokens[idx]):
+        if children and children[0].type == "image" and len(children) > 1:
+            tokens[idx].attrJoin("class", "app-picture-block")
+        return self.renderToken(tokens, idx, options, env)
 
 
 def _render_table_open(

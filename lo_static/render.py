@@ -7,7 +7,6 @@ is never treated as a template, so `{{ }}` in content stays text.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -433,9 +432,8 @@ class Renderer:
         )
 
     def _feed_body(self, page: Page, address: Callable[[str], str]) -> str:
-        """A news item's body as HTML for the feed, its links made by `address`. The body is
-        parsed afresh: rendering rewrites a token stream's links in place, so the tokens the
-        web page was (or will be) rendered from cannot be rendered twice."""
+        """A news item's body as HTML for the feed, its links made by `address` (rendered from
+        the same tokens as its web page: rendering leaves the tokens as they were)."""
         by_rel = self.model.by_rel
 
         def url_for(rel: str) -> str | None:
@@ -445,10 +443,8 @@ class Renderer:
                 return address(output_path(rel)) if rel in by_rel else None
             return address(rel)
 
-        fresh = copy.copy(page)
-        fresh.tokens = self.md.parse(page.body, {})
         glossary = address(site_module.GLOSSARY_URL) if self.model.glossary.terms else ""
-        return render_body(self.md, fresh, url_for, glossary).rstrip()
+        return render_body(self.md, page, url_for, glossary).rstrip()
 
 
 def _atom_time(value: date) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,21 @@ def test_demo_builds_with_no_errors_and_no_warnings(tmp_path: Path, today: str) 
     document = json.loads(result.stdout)
     assert document["problems"] == [], document["problems"]
     assert result.exit_code == 0
+    assert_every_picture_and_local_link_resolves(tmp_path / "dist")
+
+
+def assert_every_picture_and_local_link_resolves(site: Path) -> None:
+    """Every <img> on every built page shows a file of the site, and every link in a page body
+    stays inside the site (printing leaflets from the same pages must not change them)."""
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for src in re.findall(r'<img[^>]*\bsrc="([^"]*)"', html):
+            assert src and (page.parent / src).resolve().is_file(), (page, src)
+        body = html.split('<div class="app-prose', 1)[-1].split("</main>", 1)[0]
+        for href in re.findall(r'<a[^>]*\bhref="([^"#]+)', body):
+            if "://" in href or href.startswith(("mailto:", "tel:")):
+                continue
+            assert (page.parent / href).resolve().is_relative_to(site.resolve()), (page, href)
 
 
 def test_demo_is_big_enough_to_be_real() -> None:

@@ -113,3 +113,32 @@ def test_template_syntax_in_content_is_text(site: SiteDir) -> None:
     text = re.sub(r"<[^>]*>", " ", guide)
     assert "{{ 7 * 7 }}" in guide and not re.search(r"\b49\b", text)
     assert "A {{ 6 * 7 }} guide" in guide and not re.search(r"\b42\b", text)
+
+
+def test_a_page_renders_the_same_however_often_it_is_rendered(site: SiteDir) -> None:
+    """A page's tokens are rendered for its web page, the news feed and leaflets, each with its
+    own addresses: one rendering must not leak its links, pictures or classes into the next."""
+    from lo_static.content import Page
+    from lo_static.markdown import make_markdown, parse_page, render_body
+
+    site.write("images/dot.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    page = Page(rel="about/x.md", display="content/about/x.md", kind="page")
+    page.body = (
+        "![A dot](../images/dot.svg) Words beside a picture.\n\n"
+        "[Guide](guide.md) and [gone](nowhere.md)."
+    )
+    md = make_markdown()
+    parse_page(md, page)
+
+    def web(rel: str) -> str | None:
+        return None if rel == "about/nowhere.md" else f"../{rel}"
+
+    def paper(rel: str) -> str | None:
+        return f"https://example.org/{rel}"
+
+    first = render_body(md, page, web)
+    assert render_body(md, page, paper) != first
+    assert 'src="https://example.org/images/dot.svg"' in render_body(md, page, paper)
+    assert render_body(md, page, web) == first
+    assert 'src="../images/dot.svg"' in first and 'href="../about/guide.md"' in first
+    assert first.count("app-picture-block") == 1
