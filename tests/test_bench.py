@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.bench import first_query_bytes
 from bench.make_corpus import make
+from tests.browser_helpers import site_root
+
+__all__ = ["site_root"]  # a fixture used by the tests below
 from tests.conftest import TODAY, run
 
 
@@ -24,3 +28,11 @@ def test_synthetic_corpus_is_valid_and_deterministic(tmp_path: Path) -> None:
     assert result.exit_code == 0
     words = [len(data.split()) for path, data in one.items() if path.name.startswith("service-")]
     assert min(words) > 200 and max(words) > 800
+
+
+def test_first_search_measurement_works_on_the_demo(site_root: Path) -> None:
+    """bench/run's browser measurement runs against the real site, CSP and all (it once broke
+    when the CSP forbade the string expression it waited on)."""
+    fetched, requests = first_query_bytes(site_root / "local-offer")
+    assert fetched > 10_000
+    assert requests > 3
