@@ -14,25 +14,17 @@ import shutil
 import sys
 from pathlib import Path
 
-DEMO = Path(__file__).resolve().parent.parent / "content"
-AGES = ["0-5", "5-11", "11-16", "16-25"]
-NEEDS = [
-    "communication-and-interaction",
-    "cognition-and-learning",
-    "social-emotional-and-mental-health",
-    "sensory-and-physical",
-]
-TOPICS = [
-    "education",
-    "health",
-    "social-care",
-    "preparing-for-adulthood",
-    "leisure",
-    "advice-and-support",
-    "transport",
-    "childcare",
-]
-LEVELS = ["universal", "targeted", "specialist"]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from lo_static.schema import AGE_GROUPS, NEED_TYPES, SERVICE_LEVELS  # noqa: E402
+from lo_static.schema import TOPICS as SCHEMA_TOPICS  # noqa: E402
+
+DEMO = ROOT / "content"
+# The content model's own values, so the corpus follows it when it changes.
+AGES = list(AGE_GROUPS)
+NEEDS = list(NEED_TYPES)
+TOPICS = list(SCHEMA_TOPICS)
+LEVELS = list(SERVICE_LEVELS)
 COVERAGE = ["in-area", "in-area", "in-area", "out-of-area", "regional", "national"]
 KINDS = [
     "therapy",
