@@ -38,6 +38,15 @@ def page_weights(site: Path) -> dict[str, int]:
     return weights
 
 
+def service_pages(weights: dict[str, int]) -> dict[str, int]:
+    """The weights of the service pages (not the service directory), which the budget is for."""
+    return {
+        page: size
+        for page, size in weights.items()
+        if page.startswith("services/") and page != "services/index.html"
+    }
+
+
 def _kilobytes(size: int) -> str:
     return f"{size / 1024:.1f} KB"
 
@@ -82,8 +91,7 @@ def weight_section(site: Path, top: int = 5) -> list[str]:
     if not weights:
         return []
     heaviest = sorted(weights, key=lambda page: (-weights[page], page))[:top]
-    services = [p for p in weights if p.startswith("services/") and p != "services/index.html"]
-    over = sorted(p for p in services if weights[p] > PAGE_BUDGET)
+    over = sorted(p for p, size in service_pages(weights).items() if size > PAGE_BUDGET)
     lines = [
         "## Page weight",
         "",
