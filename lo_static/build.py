@@ -88,6 +88,17 @@ class Checked:
     """Leaflet PDFs made by the build, by URL."""
     print_seconds: float = 0.0
     """How long printing the leaflets took (for the benchmark)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each stage of the build (for the benchmark and the JSON report)."""
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the time spent in the block to `stages[stage]`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
 
 
 def check(options: BuildOptions) -> Checked:
@@ -185,24 +196,38 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
 
     With `options.a11y`, the new site is also checked with pa11y-ci before it replaces the
     old one, and any accessibility error fails the build like a content error."""
+    started = time.perf_counter()
     checked = check(options)
+    checked.stages["check"] = time.perf_counter() - started
     if checked.report.has_errors(options.strict):
         raise ContentErrors(checked.report)
     model = site_model(checked, options)
     checked.printed = print_leaflets(checked, model, options)
+    checked.stages["leaflets"] = checked.print_seconds
     renderer = Renderer(model, checked.markdown, options.templates, checked.printed)
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
 
     def finish(staging: Path) -> None:
-        checked.search = index_site(staging, len(model.pages))
-        finish_offline(staging, key_pages(model))
+        checked.stages["render_write"] = time.perf_counter() - writing
+        with checked.timed("search"):
+            checked.search = index_site(staging, len(model.pages))
+        with checked.timed("offline"):
+            finish_offline(staging, key_pages(model))
         if options.a11y:
-            checked.report.extend(run_pa11y(staging, page_sources(model)))
+            with checked.timed("a11y"):
+                checked.report.extend(run_pa11y(staging, page_sources(model)))
             if checked.report.has_errors(options.strict):
                 raise ContentErrors(checked.report)
 
     with progress(renderer.count() + len(copies)) as update:
+        writing = time.perf_counter()
         written = write_site(options.out_dir, renderer.render_all(), copies, update, finish)
+    checked.stages["total"] = time.perf_counter() - started
+    # The figure the speed target is about: validate, render and write, without search
+    # indexing, printing leaflets or the optional accessibility run.
+    checked.stages["site"] = checked.stages["total"] - sum(
+        checked.stages.get(name, 0.0) for name in ("search", "leaflets", "a11y")
+    )
     return checked, written
 
 

@@ -173,6 +173,7 @@ def build_command(
         if search
         else None,
         leaflets=_leaflets_summary(checked),
+        stages={name: round(seconds, 3) for name, seconds in checked.stages.items()},
     )
     if output_format != "json":
         pages = sum(1 for p in checked.pages if p.published and p.kind != "leaflet")

@@ -283,7 +283,9 @@ class Renderer:
         lowered = text.lower()
         found = []
         for term in self.model.glossary.terms:
-            used = re.search(rf"\b{re.escape(term.term)}\b", text)
+            # The substring test first: it is much quicker than the pattern, and most pages
+            # use few of the terms.
+            used = term.term in text and re.search(rf"\b{re.escape(term.term)}\b", text)
             if used or term.expansion.lower() in lowered:
                 found.append(f"{term.term} {term.expansion}")
         return "; ".join(found)

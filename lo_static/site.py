@@ -8,6 +8,7 @@ news lists), and how every page's breadcrumbs run.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -387,5 +388,22 @@ def _by_year(pages: list[Page]) -> list[tuple[int, list[tuple[str, list[Page]]]]
 
 
 def relative(from_url: str, to_url: str) -> str:
-    """A link from one output file to another, e.g. `../../services/index.html`."""
-    return posixpath.relpath(to_url, posixpath.dirname(from_url) or ".")
+    """A link from one output file to another, e.g. `../../services/index.html`.
+
+    The same as `posixpath.relpath(to_url, dirname(from_url))`, which is slow for the hundreds
+    of thousands of links a large site has; plain paths (no `.`/`..` parts, no doubled or
+    leading slashes) take a quicker route that gives the same answer."""
+    if not _PLAIN_PATH.match(from_url) or not _PLAIN_PATH.match(to_url):
+        return posixpath.relpath(to_url, posixpath.dirname(from_url) or ".")
+    start = from_url.split("/")[:-1]
+    target = to_url.rstrip("/").split("/")
+    common = 0
+    for mine, theirs in zip(start, target, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(start) - common) + target[common:]) or "."
+
+
+_PLAIN_PATH = re.compile(r"^(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$))[^/]+(?:/[^/]+)*/?$")
+"""A relative path without empty, `.` or `..` parts (a trailing slash is allowed)."""

@@ -176,3 +176,35 @@ def test_validate_page_on_any_data_without_front_matter_text(
     page = page_for(kind)
     page.yaml = YamlDocument(data=data)
     assert_diagnostics(validate_page(page, REQUIREMENTS), page.display)
+
+
+PATH_PARTS = st.sampled_from(["a", "b", "index.html", "x.y", "..", ".", "", "x y", "é"])
+
+
+@PROPERTIES
+@given(
+    st.lists(PATH_PARTS, min_size=1, max_size=4),
+    st.lists(PATH_PARTS, min_size=1, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_relative_links_match_relpath(
+    start: list[str], target: list[str], start_slash: bool, target_slash: bool
+) -> None:
+    """site.relative() takes a quick route for plain paths; it must always give relpath's
+    answer (or its error)."""
+    import posixpath
+
+    from lo_static.site import relative
+
+    from_url = "/".join(start) + ("/" if start_slash else "")
+    to_url = "/".join(target) + ("/" if target_slash else "")
+    try:
+        expected = posixpath.relpath(to_url, posixpath.dirname(from_url) or ".")
+    except ValueError:
+        expected = "ValueError"
+    try:
+        got = relative(from_url, to_url)
+    except ValueError:
+        got = "ValueError"
+    assert got == expected
