@@ -17,12 +17,13 @@ from markdown_it import MarkdownIt
 
 from . import resources
 from .a11y import run_pa11y
+from .analysis import POOL_MINIMUM, LinkTargets, Work, analyse_pages
 from .anonymity import check_feedback_anonymity
 from .config import SiteConfig, load_config
 from .content import Page, check_copied_file_types, check_data_files, discover
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import ConfigError, ContentErrors
-from .glossary import Glossary, check_acronyms, load_glossary
+from .glossary import Glossary, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
 from .markdown import check_links, make_markdown, parse_page
@@ -30,15 +31,13 @@ from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
 from .oruk_export import check_open_referral
+from .parallel import default_workers
 from .pdf import PrintedPdf, print_all
 from .plain_language import (
-    check_alt_text,
-    check_easy_read_text,
     check_easy_read_versions,
     readability,
 )
 from .render import MANIFEST, VOCABULARY, Renderer
-from .reviews import check_reviews
 from .rules import problem
 from .search import BUNDLE as SEARCH_BUNDLE
 from .search import SearchIndex, index_site
@@ -65,6 +64,8 @@ class BuildOptions:
     a11y: bool = False
     checklist: Path = resources.STATUTORY_FILE
     templates: Path = resources.TEMPLATES_DIR
+    workers: int | None = None
+    """Processes for the per-page work; None: one per core on a large site."""
 
     @property
     def display_root(self) -> str:
@@ -119,12 +120,9 @@ def check(options: BuildOptions) -> Checked:
         if page.readable:
             report.extend(validate_page(page, requirement_ids))
             report.extend(check_body_placeholders(page))
-            parse_page(md, page)
-            report.extend(check_reviews(page, config.review, options.today))
-            report.extend(check_alt_text(page))
-            report.extend(check_acronyms(page, glossary))
-            if page.is_easy_read:
-                report.extend(check_easy_read_text(page))
+    targets = LinkTargets.of(tree.pages, config.base_url)
+    work = Work(tree.pages, md, glossary, config, options.today, targets)
+    report.extend(analyse_pages(work, options.workers))
     report.extend(check_easy_read_versions(tree.pages, requirements))
     report.extend(check_feedback_anonymity(tree.pages, config, glossary))
     report.extend(check_urls(tree.pages))
@@ -204,7 +202,8 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     model = site_model(checked, options)
     checked.printed = print_leaflets(checked, model, options)
     checked.stages["leaflets"] = checked.print_seconds
-    renderer = Renderer(model, checked.markdown, options.templates, checked.printed)
+    workers = options.workers or default_workers(len(model.pages), POOL_MINIMUM)
+    renderer = Renderer(model, checked.markdown, options.templates, checked.printed, workers)
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
 
     def finish(staging: Path) -> None:

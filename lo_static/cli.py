@@ -147,6 +147,13 @@ def _progress_factory(output_format: str) -> Callable[[int], Any]:
     help="Also check every built page with pa11y-ci (WCAG 2.2 AA, axe and HTML_CodeSniffer) "
     "before publishing it.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for parsing and rendering pages [default: one per core on a site of "
+    "300 pages or more, else 1].",
+)
 def build_command(
     content_dir: Path,
     out_dir: Path,
@@ -154,9 +161,10 @@ def build_command(
     output_format: str,
     strict: bool,
     a11y: bool,
+    jobs: int | None,
 ) -> None:
     """Check the content, then build the site into --out."""
-    options = BuildOptions(content_dir, out_dir, _today(today), strict, a11y)
+    options = BuildOptions(content_dir, out_dir, _today(today), strict, a11y, workers=jobs)
     try:
         checked, written = build(options, _progress_factory(output_format))
     except LoStaticError as error:

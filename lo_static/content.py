@@ -68,7 +68,18 @@ class Page:
     """Front matter after validation: dates are `date` objects, absent fields are absent."""
     readable: bool = True
     tokens: list[Any] = field(default_factory=list)
+    """The body's parse tree while it is being analysed (see analysis.py); empty afterwards."""
     anchors: set[str] = field(default_factory=set)
+    links: list[Any] = field(default_factory=list)
+    """Every link and image in the body (`markdown.Link`), found by the analysis."""
+    headings: list[tuple[str, str]] = field(default_factory=list)
+    """(anchor, text) of each second-level heading, for "On this page"."""
+    keywords: str = ""
+    """Glossary terms the page uses, with their expansions, for the search index."""
+    plain_body: str | None = None
+    """The body as plain text (for the Open Referral export)."""
+    body_html: str | None = None
+    """The body rendered for the web page."""
     easy_read_rel: str | None = None
     """For a standard page: its easy-read variant, if there is one."""
 

@@ -203,6 +203,21 @@ def _render_close(
     return "</abbr></a>"
 
 
+def search_keywords(page: Page, glossary: Glossary) -> str:
+    """Glossary terms and their expansions for a page that uses either, so a search for
+    "EHCP" finds pages that only say "education, health and care plan", and back."""
+    text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+    lowered = text.lower()
+    found = []
+    for term in glossary.terms:
+        # The substring test first: it is much quicker than the pattern, and most pages use
+        # few of the terms.
+        used = term.term in text and re.search(rf"\b{re.escape(term.term)}\b", text)
+        if used or term.expansion.lower() in lowered:
+            found.append(f"{term.term} {term.expansion}")
+    return "; ".join(found)
+
+
 # --- Unexplained acronyms -------------------------------------------------------------------
 
 

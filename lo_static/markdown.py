@@ -140,7 +140,9 @@ def resolve(page_rel: str, target: str) -> tuple[str, str]:
 def check_links(page: Page, pages: dict[str, Page], assets: set[str]) -> list[Diagnostic]:
     """Broken, unsafe and escaping links in one page."""
     found: list[Diagnostic] = []
-    for link in iter_links(page):
+    # The links the analysis found, or the parse tree's when the page was only parsed.
+    links = list(iter_links(page)) if page.tokens else page.links
+    for link in links:
         found.extend(_check_link(page, link, pages, assets))
         if not link.image:
             found.extend(_check_link_text(page, link))
@@ -261,7 +263,9 @@ def render_body(
         "glossary_url": glossary_url,
         "print_url_for": print_url_for,
     }
-    return md.renderer.render(page.tokens, md.options, env)
+    # A page whose analysis is over has no parse tree left: parse it again just for this.
+    tokens = page.tokens or md.parse(page.body, {})
+    return md.renderer.render(tokens, md.options, env)
 
 
 def _rewrite(target: str, env: EnvType) -> str | None:

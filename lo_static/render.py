@@ -24,13 +24,16 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import site as site_module
+from .analysis import LinkTargets
 from .api import PAGES as API_PAGES
 from .api import pages_json
 from .content import Page, output_path
+from .glossary import search_keywords
 from .leaflets import Leaflet, pdf_label
 from .markdown import headings, render_body
 from .oruk_export import file_count as open_referral_count
 from .oruk_export import open_referral_files
+from .parallel import fork_map
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
 from .site import Crumb, Listing, SiteModel, relative
@@ -142,9 +145,18 @@ class Renderer:
         md: MarkdownIt,
         templates_dir: Path,
         printed: dict[str, PrintedPdf] | None = None,
+        workers: int = 1,
     ) -> None:
         self.model = model
         self.md = md
+        self.workers = workers
+        """Processes that render the pages (see parallel.fork_map)."""
+        self.targets = LinkTargets(
+            pages=frozenset(model.by_rel),
+            leaflets={rel: leaflet.url for rel, leaflet in model.leaflet_sources.items()},
+            base_url=model.config.base_url,
+        )
+        """Where body links go: the same rules the analysis rendered bodies with."""
         self.printed = printed or {}
         """Leaflet PDFs by URL, published with the site and described next to their links."""
         self.env = make_environment(templates_dir)
@@ -166,8 +178,11 @@ class Renderer:
         """Every output file, in a stable order."""
         yield from self.assets.items()
         yield MANIFEST, self.manifest().encode("utf-8")
-        for page in self.model.pages:
-            yield page.url, self.render_page(page).encode("utf-8")
+        pages = self.model.pages
+        rendered = fork_map(
+            lambda n: self.render_page(pages[n]).encode("utf-8"), len(pages), self.workers
+        )
+        yield from zip((page.url for page in pages), rendered, strict=True)
         for listing in self.model.listings:
             yield listing.url, self.render_listing(listing).encode("utf-8")
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
@@ -245,26 +260,26 @@ class Renderer:
         return self.model.by_rel.get(rel)
 
     def render_page(self, page: Page) -> str:
-        url_for = self._url_for(page)
         context = self._common(
             page.url, page.title, str(page.meta.get("summary", "")), self.model.crumbs(page)
         )
+        if page.body_html is None:  # not analysed (a renderer used on its own)
+            page.body_html = render_body(
+                self.md,
+                page,
+                self.targets.url_for(page.url),
+                relative(page.url, site_module.GLOSSARY_URL),
+                print_url_for=self.targets.print_url_for,
+            )
+        sections = page.headings if not page.tokens else headings(page)
         context.update(
             page=page,
             meta=with_defaults(page.meta, FIELDS),
-            body=Markup(
-                render_body(
-                    self.md,
-                    page,
-                    url_for,
-                    relative(page.url, site_module.GLOSSARY_URL),
-                    print_url_for=self._print_url_for,
-                )
-            ),
+            body=Markup(page.body_html),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
-            contents=sections if len(sections := headings(page)) >= CONTENTS_MINIMUM else [],
-            keywords=self._keywords(page),
+            contents=sections if len(sections) >= CONTENTS_MINIMUM else [],
+            keywords=page.keywords or search_keywords(page, self.model.glossary),
             leaflets=self.model.leaflets_covering(page),
         )
         if page.kind == "news":
@@ -276,52 +291,10 @@ class Renderer:
         template = "home.html" if page.rel == "index.md" else PAGE_TEMPLATES[page.kind]
         return self.env.get_template(template).render(context)
 
-    def _keywords(self, page: Page) -> str:
-        """Glossary terms and their expansions for a page that uses either, so a search for
-        "EHCP" finds pages that only say "education, health and care plan", and back."""
-        text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
-        lowered = text.lower()
-        found = []
-        for term in self.model.glossary.terms:
-            # The substring test first: it is much quicker than the pattern, and most pages
-            # use few of the terms.
-            used = term.term in text and re.search(rf"\b{re.escape(term.term)}\b", text)
-            if used or term.expansion.lower() in lowered:
-                found.append(f"{term.term} {term.expansion}")
-        return "; ".join(found)
-
     def render_listing(self, listing: Listing) -> str:
         context = self._common(listing.url, listing.title, listing.summary, listing.crumbs)
         context.update(listing.context)
         return self.env.get_template(listing.template).render(context)
-
-    def _url_for(self, page: Page) -> Callable[[str], str | None]:
-        by_rel = self.model.by_rel
-
-        def url_for(rel: str) -> str | None:
-            if rel in self.model.leaflet_sources:
-                return relative(page.url, self.model.leaflet_sources[rel].url)
-            if rel.endswith(".md"):
-                if rel not in by_rel:
-                    return None  # a draft: never link to unpublished pages
-                return relative(page.url, output_path(rel))
-            return relative(page.url, rel)
-
-        return url_for
-
-    def _print_url_for(self, rel: str) -> str | None:
-        """The absolute web address of a content path, printed after links on paper; None
-        without a `base_url` or for a draft."""
-        base = self.model.config.base_url
-        if not base:
-            return None
-        if rel in self.model.leaflet_sources:
-            return base + self.model.leaflet_sources[rel].url
-        if rel.endswith(".md"):
-            if rel not in self.model.by_rel:
-                return None
-            return base + output_path(rel).removesuffix("index.html")
-        return base + rel
 
     def manifest(self) -> str:
         """The web app manifest, so families can add the Local Offer to a phone's home screen."""

@@ -503,3 +503,13 @@ def test_pages_json_leaves_out_drafts(site: SiteDir) -> None:
     assert not any("new-clinic" in url for url in urls)
     names = [s["name"] for s in load(dist, "openreferral/services.json")["contents"]]
     assert names == ["National helpline", "Speech therapy", "Youth club"]
+
+
+def test_quick_uuid5_is_the_standard_librarys() -> None:
+    import uuid
+
+    from lo_static.oruk_export import NAMESPACE, uuid5
+
+    for name in ("", "a", "services/speech-therapy.md", "taxonomy:needs/é", "x" * 500):
+        for namespace in (NAMESPACE, uuid.NAMESPACE_URL):
+            assert uuid5(namespace, name) == str(uuid.uuid5(namespace, name))

@@ -1,0 +1,50 @@
+"""Run per-item work on every core, in forked worker processes.
+
+Workers are forked, so they start at once and share (copy-on-write) everything this process
+already holds: the pages, the parser, the site model. Only each item's result travels back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+_TASK: Callable[[int], Any] | None = None
+"""The function of the pool being run, set before its workers are forked so they inherit it."""
+
+
+def default_workers(items: int, minimum: int) -> int:
+    """One worker per core when there are at least `minimum` items, else none (work in this
+    process: starting workers costs more than they save on small sites)."""
+    return (os.cpu_count() or 1) if items >= minimum else 1
+
+
+def fork_map(
+    task: Callable[[int], R], count: int, workers: int, chunk: int = 64
+) -> Iterator[R]:
+    """`task(0)`, `task(1)`, … `task(count - 1)`, in order, on `workers` processes (in this one
+    when `workers` is 1). `task` may be any function, closures included: it is inherited by the
+    forked workers, never sent to them."""
+    if workers <= 1 or count <= chunk:
+        yield from (task(index) for index in range(count))
+        return
+    global _TASK
+    chunks = [range(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+    _TASK = task
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for results in pool.map(_run, chunks):
+                yield from results
+    finally:
+        _TASK = None
+
+
+def _run(indexes: range) -> list[Any]:
+    assert _TASK is not None
+    return [_TASK(index) for index in indexes]

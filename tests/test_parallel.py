@@ -1,0 +1,56 @@
+"""Work spread over forked processes gives exactly what the same work in one process gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lo_static.parallel import fork_map
+from tests.conftest import REPO, TODAY, run
+
+NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
+"""Pagefind's index differs from run to run (its file names are not stable), and the offline
+manifest, service worker and zip list its files, so those are compared by the search tests."""
+
+
+def test_fork_map_keeps_order_and_runs_closures() -> None:
+    offset = 1000  # a closure: inherited by the forked workers, never pickled
+    assert list(fork_map(lambda n: n + offset, 500, workers=2, chunk=7)) == [
+        n + offset for n in range(500)
+    ]
+
+
+def test_fork_map_raises_a_workers_error() -> None:
+    def task(n: int) -> int:
+        if n == 77:
+            raise ValueError("page 77")
+        return n
+
+    with pytest.raises(ValueError, match="page 77"):
+        list(fork_map(task, 200, workers=2, chunk=10))
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file() and not path.relative_to(site).as_posix().startswith(NOT_OURS)
+    }
+
+
+def test_building_the_demo_on_two_processes_gives_the_same_site(tmp_path: Path) -> None:
+    reports = {}
+    for jobs in ("1", "2"):
+        result = run(
+            "build", "--content", str(REPO / "content"), "--out", str(tmp_path / jobs),
+            "--today", TODAY, "--format", "json", "--jobs", jobs,
+        )
+        assert result.exit_code == 0, result.stdout
+        reports[jobs] = json.loads(result.stdout)["problems"]
+    assert reports["1"] == reports["2"]
+    one, two = _files(tmp_path / "1"), _files(tmp_path / "2")
+    assert len(one) > 150
+    assert one.keys() == two.keys()
+    assert [name for name in one if one[name] != two[name]] == []
