@@ -1,12 +1,25 @@
-"""The lo-static benchmark: build and search figures for the demo and synthetic Local Offers.
+"""The lo-static benchmark: build, rebuild, memory and search figures, with Hugo side by side.
 
-    bench/run [--sizes demo,5000] [--repeat 3]
+    bench/run [--sizes 1000,5000,20000] [--repeat 1] [--no-browser] [--peers hugo|none]
 
-For each corpus it measures, over --repeat runs (median): the whole `lo-static build` process,
-the Pagefind indexing stage, the size of the search index, printing the leaflets (in parallel,
-and seconds per leaflet), and the bytes a browser fetches for a first search (page already
-loaded; Debian's Chromium through Playwright). It prints a table and writes bench/results.json.
-Timed on whatever machine runs it: quote the machine with it.
+For each corpus (the demo, or the demo plus N synthetic services from make_corpus.py) and each
+of --repeat rounds (figures are medians over the rounds) it runs whole `lo-static build`
+processes:
+
+- cold: a new output folder and a new, empty --cache-dir;
+- no-op: the same command again, nothing changed;
+- one edit: a sentence appended to the body of one service (the middle one), then the same
+  command again.
+
+It reports each one's wall-clock seconds and the "site" stage from the build's JSON report
+(check + render + write, without search indexing or leaflet printing), the search and leaflet
+stages of the cold build, and the cold build's peak memory: the proportional set size (PSS) of
+the build process and all its descendants, sampled every 25 ms. Then the size of the search
+index on disk and the bytes a browser fetches for a first search (Debian's Chromium through
+Playwright; --no-browser skips it). With --peers hugo (the default when `hugo` is on PATH) it
+also times Debian's Hugo on the same corpus with the minimal site in bench/peers/hugo.
+
+It prints Markdown tables and writes bench/results.json with a description of the machine.
 """
 
 from __future__ import annotations
@@ -15,23 +28,29 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Response, sync_playwright
+if TYPE_CHECKING:
+    from playwright.sync_api import Response
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.make_corpus import make  # noqa: E402
-from lo_static.serve import serve_folder  # noqa: E402
 
 TODAY = "2026-11-23"
 QUERY = "autism"
+HUGO_SITE = ROOT / "bench" / "peers" / "hugo"
+SAMPLE_SECONDS = 0.025
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,39 +62,200 @@ ARGS = [
 ]
 
 
-def build(content: Path, out: Path) -> tuple[float, dict[str, object]]:
-    """One whole `lo-static build` process: (seconds, its JSON report)."""
+# --- Peak memory: PSS of a process tree -------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process, from every one of its threads."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as file:
+                found.extend(int(child) for child in file.read().split())
+        except OSError:
+            continue  # the thread or the process ended meanwhile
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (workers of a process pool, Pagefind, ...)."""
+    tree, todo, seen = [], [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        tree.append(current)
+        todo.extend(children(current))
+    return tree
+
+
+def pss_kb(pid: int) -> int:
+    """A process's proportional set size in KiB (0 once it has ended): its private pages plus
+    its share of pages it shares with others, so a pool's copy-on-write pages count once."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as file:
+            for line in file:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class PeakPss:
+    """Samples the summed PSS of a process tree from a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_kb = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            total = sum(pss_kb(pid) for pid in process_tree(self.pid))
+            self.peak_kb = max(self.peak_kb, total)
+            self.samples += 1
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> PeakPss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command to the end: its wall-clock seconds and the peak PSS of its process tree."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lo_static",
-            "build",
-            "--content",
-            str(content),
-            "--out",
-            str(out),
-            "--today",
-            TODAY,
-            "--format",
-            "json",
-        ],
+    process = subprocess.Popen(
+        command,
         cwd=ROOT,
-        capture_output=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
+    with PeakPss(process.pid) as peak:
+        stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"build failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return seconds, json.loads(result.stdout)
+    return Run(seconds, round(peak.peak_kb / 1024, 1), process.returncode, stdout, stderr)
+
+
+# --- lo-static builds ---------------------------------------------------------------------------
+
+_CACHE_OPTION: bool | None = None
+
+
+def supports_cache_dir() -> bool:
+    """Whether this lo-static's build takes --cache-dir (older ones reject unknown options)."""
+    global _CACHE_OPTION
+    if _CACHE_OPTION is None:
+        result = subprocess.run(
+            [sys.executable, "-m", "lo_static", "build", "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        _CACHE_OPTION = "--cache-dir" in result.stdout
+    return _CACHE_OPTION
+
+
+def build_command(content: Path, out: Path, cache: Path) -> list[str]:
+    command = [sys.executable, "-m", "lo_static", "build", "--content", str(content)]
+    command += ["--out", str(out), "--today", TODAY, "--format", "json"]
+    if supports_cache_dir():
+        command += ["--cache-dir", str(cache)]
+    return command
+
+
+def stage_seconds(report: dict[str, Any], name: str) -> float:
+    """A stage's seconds from the report's own block (search, leaflets), 0 if it did not run."""
+    block = report.get(name)
+    if isinstance(block, dict) and isinstance(block.get("seconds"), int | float):
+        return float(block["seconds"])
+    return 0.0
+
+
+def site_seconds(report: dict[str, Any], process_seconds: float) -> tuple[float, str]:
+    """The seconds for check + render + write (no search indexing, no leaflet printing) and
+    where they came from: the report's `stages.site`, or else the whole process minus the
+    search and leaflet stages (which leaves Python's start-up in)."""
+    stages = report.get("stages")
+    if isinstance(stages, dict) and isinstance(stages.get("site"), int | float):
+        return float(stages["site"]), "stages.site"
+    rest = process_seconds - stage_seconds(report, "search") - stage_seconds(report, "leaflets")
+    return max(0.0, rest), "process - search - leaflets"
+
+
+@dataclass
+class Build:
+    seconds: float
+    site: float
+    source: str
+    peak_mb: float
+    report: dict[str, Any]
+
+
+def build(content: Path, out: Path, cache: Path) -> Build:
+    """One whole `lo-static build` process, measured."""
+    run = run_measured(build_command(content, out, cache))
+    if run.returncode != 0:
+        raise SystemExit(f"build failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    report = json.loads(run.stdout)
+    site, source = site_seconds(report, run.seconds)
+    return Build(run.seconds, site, source, run.peak_mb, report)
+
+
+def service_files(content: Path) -> list[Path]:
+    """The corpus's services, in a fixed order: the synthetic ones if any, else all."""
+    services = content / "services"
+    return sorted(services.glob("service-*.md")) or sorted(services.glob("*.md"))
+
+
+def edit_one_service(content: Path, edit: int) -> Path:
+    """Append a sentence (a different one for each `edit`) to the body of the middle service,
+    as an editor would: the same corpus and edit number always change the same file the same
+    way. Returns the file changed."""
+    files = service_files(content)
+    path = files[len(files) // 2]
+    text = path.read_text(encoding="utf-8")
+    sentence = f"Benchmark edit {edit + 1}: this service now also meets on Saturday {edit + 1}."
+    path.write_text(text.rstrip("\n") + f"\n\n{sentence}\n", encoding="utf-8")
+    return path
+
+
+# --- Search in a browser ------------------------------------------------------------------------
 
 
 def first_query_bytes(site: Path) -> tuple[int, int]:
     """(bytes, requests) of the search files (Pagefind's and the spelling word list) that a
     browser fetches from opening the search page to seeing the first results. Service workers
     are blocked, so nothing is prefetched for offline use during the measurement."""
+    from playwright.sync_api import sync_playwright
+
+    from lo_static.serve import serve_folder
+
     fetched: list[int] = []
 
     def record(response: Response) -> None:
@@ -102,94 +282,389 @@ def first_query_bytes(site: Path) -> tuple[int, int]:
     return sum(fetched), len(fetched)
 
 
-def measure(name: str, content: Path, repeat: int, work: Path) -> dict[str, object]:
-    pages = sum(1 for _ in content.rglob("*.md"))
-    runs = []
+# --- Hugo ---------------------------------------------------------------------------------------
+
+
+def hugo_version() -> str | None:
+    hugo = shutil.which("hugo")
+    if not hugo:
+        return None
+    result = subprocess.run([hugo, "version"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or None
+
+
+def hugo_build(content: Path, work: Path) -> tuple[Run, int]:
+    """One cold Hugo build of the corpus with bench/peers/hugo: (run, HTML pages written).
+    Its caches and generated resources go to `work`, so the peer folder stays clean."""
+    out, cache, resources = work / "hugo-out", work / "hugo-cache", work / "hugo-resources"
+    for folder in (out, cache, resources):
+        shutil.rmtree(folder, ignore_errors=True)
+    command = [str(shutil.which("hugo")), "--source", str(HUGO_SITE), "--contentDir"]
+    command += [str(content), "--destination", str(out), "--cacheDir", str(cache)]
+    command += ["--noBuildLock", "--quiet"]
+    run = run_measured(command, env={**os.environ, "HUGO_RESOURCEDIR": str(resources)})
+    if run.returncode != 0:
+        raise SystemExit(f"hugo failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    pages = sum(1 for _ in out.rglob("*.html"))
+    shutil.rmtree(out, ignore_errors=True)
+    return run, pages
+
+
+# --- One corpus ---------------------------------------------------------------------------------
+
+
+def median(values: list[float], digits: int = 2) -> float:
+    return round(statistics.median(values), digits)
+
+
+def measure(
+    name: str, content: Path, repeat: int, work: Path, browser: bool, peers: list[str]
+) -> dict[str, Any]:
+    """Every figure for one corpus (which it edits: pass a copy)."""
+    out, cache = work / f"{name}-dist", work / f"{name}-cache"
+    rounds: list[dict[str, Build]] = []
+    edited: set[Path] = set()
     for attempt in range(repeat):
-        out = work / f"{name}-dist-{attempt}"
-        seconds, report = build(content, out)
-        runs.append((seconds, report["search"], report["leaflets"]))
-    out = work / f"{name}-dist-0"
-    index_bytes = sum(p.stat().st_size for p in (out / "pagefind").rglob("*") if p.is_file())
-    query_bytes, requests = first_query_bytes(out)
-    return {
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        cold = build(content, out, cache)
+        noop = build(content, out, cache)
+        edited.add(edit_one_service(content, attempt))
+        one_edit = build(content, out, cache)
+        rounds.append({"cold": cold, "noop": noop, "edit": one_edit})
+        print(f"  {name} round {attempt + 1}: cold {cold.seconds:.2f} s", file=sys.stderr)
+    files = sum(1 for _ in content.rglob("*.md"))
+    services = len(list((content / "services").glob("*.md")))
+    first = rounds[0]["cold"].report
+    search, leaflets = first.get("search") or {}, first.get("leaflets") or {}
+    pagefind = out / "pagefind"
+    row: dict[str, Any] = {
         "corpus": name,
-        "markdown_files": pages,
-        "build_seconds": round(statistics.median(r[0] for r in runs), 2),
-        "index_seconds": round(statistics.median(r[1]["seconds"] for r in runs), 2),
-        "indexed_pages": runs[0][1]["pages"],
-        "index_bytes": index_bytes,
-        "first_query_bytes": query_bytes,
-        "first_query_requests": requests,
-        "leaflets": runs[0][2]["count"],
-        "leaflet_pages": runs[0][2]["pages"],
-        "print_seconds": round(statistics.median(r[2]["seconds"] for r in runs), 2),
-        "seconds_per_leaflet": round(
-            statistics.median(r[2]["seconds"] / max(1, r[2]["count"]) for r in runs), 3
-        ),
+        "markdown_files": files,
+        "services": services,
+        "site_source": rounds[0]["cold"].source,
+        "cache_dir": supports_cache_dir(),
+        "edited": sorted(str(p.relative_to(content)) for p in edited),
     }
+    for kind in ("cold", "noop", "edit"):
+        row[f"{kind}_seconds"] = median([r[kind].seconds for r in rounds])
+        row[f"{kind}_site_seconds"] = median([r[kind].site for r in rounds])
+        row[f"{kind}_peak_mb"] = median([r[kind].peak_mb for r in rounds], 1)
+    row["cold_stages"] = {
+        stage: median([float(r["cold"].report["stages"][stage]) for r in rounds], 3)
+        for stage in (first.get("stages") or {})
+        if all(
+            isinstance((r["cold"].report.get("stages") or {}).get(stage), int | float)
+            for r in rounds
+        )
+    }
+    # Per 1,000 services (the demo's own pages included): the same at every size when the cost
+    # grows linearly. Not for the demo alone, whose 28 services are not most of its pages.
+    row["site_seconds_per_1000_services"] = (
+        round(row["cold_site_seconds"] / services * 1000, 3) if name.isdigit() else None
+    )
+    row["index_seconds"] = median([stage_seconds(r["cold"].report, "search") for r in rounds])
+    row["indexed_pages"] = search.get("pages")
+    row["index_bytes"] = (
+        sum(p.stat().st_size for p in pagefind.rglob("*") if p.is_file())
+        if pagefind.is_dir()
+        else None
+    )
+    row["leaflets"] = leaflets.get("count")
+    row["leaflet_pages"] = leaflets.get("pages")
+    row["print_seconds"] = median([stage_seconds(r["cold"].report, "leaflets") for r in rounds])
+    row["seconds_per_leaflet"] = median(
+        [
+            stage_seconds(r["cold"].report, "leaflets")
+            / max(1, int((r["cold"].report.get("leaflets") or {}).get("count") or 0))
+            for r in rounds
+        ],
+        3,
+    )
+    row["first_query_bytes"] = row["first_query_requests"] = None
+    if browser and pagefind.is_dir():
+        row["first_query_bytes"], row["first_query_requests"] = first_query_bytes(out)
+    if "hugo" in peers:
+        runs = []
+        for attempt in range(repeat):
+            runs.append(hugo_build(content, work))
+            print(f"  {name} hugo {attempt + 1}: {runs[-1][0].seconds:.2f} s", file=sys.stderr)
+        row["hugo"] = {
+            "seconds": median([r.seconds for r, _ in runs]),
+            "peak_mb": median([r.peak_mb for r, _ in runs], 1),
+            "html_pages": runs[0][1],
+        }
+        hugo_seconds = max(row["hugo"]["seconds"], 0.001)
+        row["hugo"]["ratio_site"] = round(row["cold_site_seconds"] / hugo_seconds, 1)
+        row["hugo"]["ratio_process"] = round(row["cold_seconds"] / hugo_seconds, 1)
+        row["hugo"]["ratio_memory"] = round(
+            row["cold_peak_mb"] / max(row["hugo"]["peak_mb"], 0.1), 1
+        )
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    return row
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--sizes",
-        default="demo,5000",
-        help="comma-separated corpora: 'demo' or a number of services",
-    )
-    parser.add_argument("--repeat", type=int, default=3, help="builds per corpus (median)")
-    options = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="lo-bench-") as tmp:
-        work = Path(tmp)
-        for size in options.sizes.split(","):
-            if size == "demo":
-                content = ROOT / "content"
-            else:
-                content = work / f"corpus-{size}"
-                make(int(size), content)
-            rows.append(measure(size, content, options.repeat, work))
-            print(f"measured {size}", file=sys.stderr)
-    machine = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    (ROOT / "bench" / "results.json").write_text(
-        json.dumps({"machine": machine, "today": TODAY, "query": QUERY, "results": rows}, indent=2)
-        + "\n"
-    )
-    header = (
-        "corpus",
-        "files",
-        "build s",
-        "index s",
-        "index KB",
-        "1st query KB",
-        "requests",
-        "leaflets",
-        "print s",
-        "s/leaflet",
-    )
-    print(" | ".join(header))
+# --- Tables -------------------------------------------------------------------------------------
+
+
+def table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join("–" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def label(name: str) -> str:
+    return f"{int(name):,} services" if name.isdigit() else name
+
+
+def kb(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value / 1024 / 1024:.1f} MB" if value >= 1024 * 1024 else f"{round(value / 1024)} KB"
+
+
+def fetches(row: dict[str, Any]) -> str | None:
+    if row["first_query_bytes"] is None:
+        return None
+    return f"{kb(row['first_query_bytes'])} in {row['first_query_requests']} requests"
+
+
+def report(rows: list[dict[str, Any]]) -> str:
+    sources = sorted({row["site_source"] for row in rows})
+    build_rows = []
+    previous: dict[str, Any] | None = None
     for row in rows:
-        print(
-            " | ".join(
-                str(v)
-                for v in (
-                    row["corpus"],
-                    row["markdown_files"],
-                    row["build_seconds"],
+        marginal = None
+        if previous is not None and row["services"] > previous["services"]:
+            marginal = round(
+                (row["cold_site_seconds"] - previous["cold_site_seconds"])
+                / (row["services"] - previous["services"])
+                * 1000,
+                3,
+            )
+        build_rows.append(
+            [
+                label(row["corpus"]),
+                f"{row['markdown_files']:,}",
+                row["cold_seconds"],
+                row["cold_site_seconds"],
+                row["site_seconds_per_1000_services"],
+                marginal,
+                row["noop_seconds"],
+                row["noop_site_seconds"],
+                row["edit_seconds"],
+                row["edit_site_seconds"],
+                row["cold_peak_mb"],
+            ]
+        )
+        previous = row
+    parts = [
+        "### Builds\n",
+        table(
+            [
+                "corpus",
+                "Markdown files",
+                "cold (s)",
+                "cold site (s)",
+                "site s per 1,000 services",
+                "marginal s per 1,000",
+                "no-op (s)",
+                "no-op site (s)",
+                "one edit (s)",
+                "one edit site (s)",
+                "peak PSS (MB)",
+            ],
+            build_rows,
+        ),
+        f'\n"site" is {", ".join(sources)}'
+        + ("" if all(row["cache_dir"] for row in rows) else "; built without --cache-dir")
+        + ". (s) is the whole process.\n",
+        "### Search and leaflets (cold build)\n",
+        table(
+            [
+                "corpus",
+                "index stage (s)",
+                "index on disk",
+                "first search fetches",
+                "leaflets",
+                "printing (s)",
+                "per leaflet (s)",
+            ],
+            [
+                [
+                    label(row["corpus"]),
                     row["index_seconds"],
-                    round(int(str(row["index_bytes"])) / 1024),
-                    round(int(str(row["first_query_bytes"])) / 1024),
-                    row["first_query_requests"],
+                    kb(row["index_bytes"]),
+                    fetches(row),
                     row["leaflets"],
                     row["print_seconds"],
                     row["seconds_per_leaflet"],
-                )
-            )
+                ]
+                for row in rows
+            ],
+        ),
+    ]
+    hugo_rows = [row for row in rows if "hugo" in row]
+    if hugo_rows:
+        parts += [
+            "\n### Hugo on the same corpus (cold)\n",
+            table(
+                [
+                    "corpus",
+                    "Hugo pages",
+                    "Hugo (s)",
+                    "Hugo peak PSS (MB)",
+                    "our site / Hugo",
+                    "our process / Hugo",
+                    "our MB / Hugo MB",
+                ],
+                [
+                    [
+                        label(row["corpus"]),
+                        row["hugo"]["html_pages"],
+                        row["hugo"]["seconds"],
+                        row["hugo"]["peak_mb"],
+                        f"{row['hugo']['ratio_site']}×",
+                        f"{row['hugo']['ratio_process']}×",
+                        f"{row['hugo']['ratio_memory']}×",
+                    ]
+                    for row in hugo_rows
+                ],
+            ),
+        ]
+    targets = target_lines(rows)
+    if targets:
+        parts += ["\n### Targets (issue 7)\n", *targets]
+    return "\n".join(parts)
+
+
+def target_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, for the sizes measured: met or not."""
+    by_size = {row["corpus"]: row for row in rows}
+    lines = []
+
+    def check(ok: bool, text: str) -> None:
+        lines.append(f"- {'met' if ok else 'NOT met'}: {text}")
+
+    if "5000" in by_size:
+        row = by_size["5000"]
+        check(
+            row["cold_site_seconds"] <= 5,
+            f"cold site ≤ 5 s at 5,000: {row['cold_site_seconds']}",
         )
+        check(
+            row["edit_site_seconds"] < 0.5,
+            f"one-edit site < 0.5 s at 5,000: {row['edit_site_seconds']}"
+            f" (whole process {row['edit_seconds']})",
+        )
+        check(row["cold_peak_mb"] < 400, f"peak < 400 MB at 5,000: {row['cold_peak_mb']}")
+    if "20000" in by_size:
+        row = by_size["20000"]
+        check(row["cold_peak_mb"] < 600, f"peak < 600 MB at 20,000: {row['cold_peak_mb']}")
+    numbered = [row for row in rows if row["corpus"].isdigit()]
+    if len(numbered) >= 2:
+        per = [row["site_seconds_per_1000_services"] for row in numbered]
+        # Linear: the cost per 1,000 services at the largest size is no more than 1.25 times
+        # the smallest's (a fixed start-up cost makes small corpora dearer per service).
+        check(
+            per[-1] <= per[0] * 1.25,
+            "linear: site s per 1,000 services " + " → ".join(str(p) for p in per),
+        )
+    return lines
+
+
+# --- Main ---------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    memory = None
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        found = re.search(r"MemTotal:\s+(\d+) kB", meminfo)
+        memory = round(int(found.group(1)) / 1024 / 1024, 1) if found else None
+    except OSError:
+        pass
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "hugo": hugo_version(),
+        "commit": commit or None,
+    }
+
+
+def peers_option(value: str) -> list[str]:
+    if value == "auto":
+        return ["hugo"] if shutil.which("hugo") else []
+    peers = [] if value == "none" else [p for p in value.split(",") if p]
+    unknown = set(peers) - {"hugo"}
+    if unknown:
+        raise SystemExit(f"unknown peer: {', '.join(sorted(unknown))} (known: hugo, none)")
+    if "hugo" in peers and not shutil.which("hugo"):
+        raise SystemExit("--peers hugo: no hugo on PATH (bench/run installs Debian's)")
+    return peers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000,5000,20000",
+        help="comma-separated corpora: 'demo' or a number of services (default 1000,5000,20000)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per corpus (median)")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="skip the first-search browser measurement"
+    )
+    parser.add_argument(
+        "--peers",
+        default="auto",
+        help="other generators to time on the same corpus: hugo or none "
+        "(default: hugo when it is on PATH)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "bench" / "results.json",
+        help="where to write the results (default bench/results.json)",
+    )
+    options = parser.parse_args()
+    peers = peers_option(options.peers)
+    sizes = [s.strip() for s in options.sizes.split(",") if s.strip()]
+    for size in sizes:
+        if size != "demo" and not size.isdigit():
+            parser.error(f"--sizes: {size!r} is neither 'demo' nor a number")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lo-bench-") as tmp:
+        work = Path(tmp)
+        for size in sizes:
+            content = work / f"corpus-{size}"
+            if size == "demo":
+                shutil.copytree(ROOT / "content", content)  # a copy: one service gets edited
+            else:
+                make(int(size), content)
+            print(f"measuring {size}", file=sys.stderr)
+            rows.append(measure(size, content, options.repeat, work, not options.no_browser, peers))
+            shutil.rmtree(content, ignore_errors=True)
+    results = {
+        "machine": machine(),
+        "today": TODAY,
+        "query": QUERY,
+        "repeat": options.repeat,
+        "peers": peers,
+        "results": rows,
+    }
+    options.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(report(rows))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-from bench.bench import first_query_bytes
+from bench.bench import edit_one_service, first_query_bytes, run_measured, site_seconds
 from bench.make_corpus import make
 from tests.browser_helpers import site_root
 
@@ -36,3 +37,38 @@ def test_first_search_measurement_works_on_the_demo(site_root: Path) -> None:
     fetched, requests = first_query_bytes(site_root / "local-offer")
     assert fetched > 10_000
     assert requests > 3
+
+
+def test_peak_memory_sums_the_whole_process_tree() -> None:
+    """bench/run's peak memory is the PSS of the build and every process under it (the pool's
+    workers): a child that holds 60 MB is counted, though the process started holds little."""
+    holder = "import time; data = b'x' * 60_000_000; time.sleep(0.6)"
+    starter = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {holder!r}])"
+    run = run_measured([sys.executable, "-c", starter])
+    assert run.returncode == 0
+    assert run.peak_mb > 60
+    assert run.seconds > 0.5
+
+
+def test_one_edit_changes_one_service_the_same_way_every_time(tmp_path: Path) -> None:
+    make(20, tmp_path / "one")
+    make(20, tmp_path / "two")
+    before = {p: p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    first = edit_one_service(tmp_path / "one", 0)
+    assert first == tmp_path / "one" / "services" / "service-00010.md"
+    changed = [p for p, data in before.items() if p.read_bytes() != data]
+    assert changed == [first]
+    assert first.read_bytes().startswith(before[first])  # the body grows; front matter is kept
+    assert edit_one_service(tmp_path / "two", 0).read_bytes() == first.read_bytes()
+    # Each round edits again, with a different sentence.
+    assert edit_one_service(tmp_path / "one", 1) == first
+    assert first.read_bytes() != (tmp_path / "two" / "services" / "service-00010.md").read_bytes()
+
+
+def test_site_seconds_falls_back_without_stages() -> None:
+    assert site_seconds({"stages": {"site": 1.5}, "search": {"seconds": 3}}, 9.0) == (
+        1.5,
+        "stages.site",
+    )
+    report = {"search": {"seconds": 3.0}, "leaflets": {"seconds": 2.0}}
+    assert site_seconds(report, 9.0) == (4.0, "process - search - leaflets")
