@@ -17,15 +17,24 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from .cache import BuildCache, key_of
 from .config import SiteConfig
 from .content import Page, output_path
 from .diagnostics import Diagnostic
 from .glossary import Glossary, check_acronyms, search_keywords
-from .markdown import LinkResolver, headings, iter_links, parse_page, render_body
+from .markdown import (
+    Link,
+    LinkResolver,
+    headings,
+    iter_links,
+    parse_page,
+    render_body,
+    resolve,
+    scheme_of,
+)
 from .oruk_export import plain_text_of
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
-from .reviews import check_reviews
 from .site import GLOSSARY_URL, relative
 
 POOL_MINIMUM = 300
@@ -72,6 +81,12 @@ class LinkTargets:
 
         return resolve
 
+    def status(self, rel: str) -> str:
+        """What a link to `rel` becomes: a page, a leaflet's PDF, or something else."""
+        if rel in self.leaflets:
+            return "leaflet " + self.leaflets[rel]
+        return "page" if rel in self.pages else "other"
+
     def print_url_for(self, rel: str) -> str | None:
         """The absolute web address of a content path, printed after links on paper; None
         without a `base_url` or for a draft."""
@@ -97,6 +112,8 @@ class Analysis:
     keywords: str
     plain_body: str
     body_html: str
+    linked: tuple[str, ...] = ()
+    """The content paths the body links to (whose status decides how its links are written)."""
 
 
 @dataclass
@@ -115,16 +132,16 @@ def analyse_page(page: Page, work: Work) -> Analysis:
     """Parse, check and render one readable page; the parse tree is dropped afterwards."""
     parse_page(work.md, page)
     found: list[Diagnostic] = []
-    found += check_reviews(page, work.config.review, work.today)
     found += check_alt_text(page)
     found += check_acronyms(page, work.glossary)
     if page.is_easy_read:
         found += check_easy_read_text(page)
     glossary_url = relative(page.url, GLOSSARY_URL)
+    links = list(iter_links(page))
     result = Analysis(
         diagnostics=found,
         anchors=page.anchors,
-        links=list(iter_links(page)),
+        links=links,
         headings=headings(page),
         keywords=search_keywords(page, work.glossary),
         plain_body=plain_text_of(page.tokens),
@@ -135,22 +152,55 @@ def analyse_page(page: Page, work: Work) -> Analysis:
             glossary_url,
             print_url_for=work.targets.print_url_for,
         ),
+        linked=tuple(sorted(linked_paths(page, links))),
     )
     page.tokens = []
     return result
 
 
-def analyse_pages(work: Work, workers: int | None = None) -> list[Diagnostic]:
+def linked_paths(page: Page, links: list[Link]) -> set[str]:
+    """The content paths that links and images in the body point to."""
+    found = set()
+    for link in links:
+        target = link.target.strip()
+        if scheme_of(target) is None and not target.startswith(("#", "//")):
+            found.add(resolve(page.rel, target)[0])
+    return found
+
+
+def analyse_pages(
+    work: Work, workers: int | None = None, cache: BuildCache | None = None
+) -> list[Diagnostic]:
     """Analyse every readable page (in parallel on a large site), store what was found on each
-    page, and return the problems. `workers=None` picks by the site's size and the machine."""
+    page, and return the problems. `workers=None` picks by the site's size and the machine.
+
+    A page analysed by an earlier build, from the same bytes, glossary and settings, comes from
+    the `cache`, unless a page it links to was published, drafted or removed since."""
     readable = [index for index, page in enumerate(work.pages) if page.readable]
-    if workers is None:
-        workers = default_workers(len(readable), POOL_MINIMUM)
-    results = fork_map(
-        lambda n: analyse_page(work.pages[readable[n]], work), len(readable), workers, CHUNK
+    settings = key_of(
+        "analysis",
+        work.targets.base_url,
+        *(f"{t.term}\0{t.expansion}\0{t.explanation}" for t in work.glossary.terms),
     )
+    keys = {index: key_of(settings, work.pages[index].source_key) for index in readable}
+    results: dict[int, Analysis] = {}
+    if cache is not None:
+        for index in readable:
+            stored = cache.get("analysis", keys[index])
+            if stored is not None and _still_valid(stored, work.targets):
+                results[index] = stored[0]
+    todo = [index for index in readable if index not in results]
+    if workers is None:
+        workers = default_workers(len(todo), POOL_MINIMUM)
+    fresh = fork_map(lambda n: analyse_page(work.pages[todo[n]], work), len(todo), workers, CHUNK)
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+        if cache is not None:
+            statuses = tuple(work.targets.status(rel) for rel in result.linked)
+            cache.put("analysis", keys[index], (result, statuses))
     found: list[Diagnostic] = []
-    for index, result in zip(readable, results, strict=True):
+    for index in readable:
+        result = results[index]
         page = work.pages[index]
         page.anchors = result.anchors
         page.links = result.links
@@ -160,3 +210,11 @@ def analyse_pages(work: Work, workers: int | None = None) -> list[Diagnostic]:
         page.body_html = result.body_html
         found += result.diagnostics
     return found
+
+
+def _still_valid(stored: object, targets: LinkTargets) -> bool:
+    """A cached analysis still holds when every page it links to has the status it had."""
+    if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], Analysis)):
+        return False
+    analysis, statuses = stored
+    return tuple(targets.status(rel) for rel in analysis.linked) == statuses

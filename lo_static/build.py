@@ -19,6 +19,7 @@ from . import resources
 from .a11y import run_pa11y
 from .analysis import POOL_MINIMUM, LinkTargets, Work, analyse_pages
 from .anonymity import check_feedback_anonymity
+from .cache import BuildCache, hash_files, key_of, reusable
 from .config import SiteConfig, load_config
 from .content import Page, check_copied_file_types, check_data_files, discover
 from .diagnostics import Diagnostic, Report, Severity
@@ -38,6 +39,7 @@ from .plain_language import (
     readability,
 )
 from .render import MANIFEST, VOCABULARY, Renderer
+from .reviews import check_reviews
 from .rules import problem
 from .search import BUNDLE as SEARCH_BUNDLE
 from .search import SearchIndex, index_site
@@ -66,6 +68,8 @@ class BuildOptions:
     templates: Path = resources.TEMPLATES_DIR
     workers: int | None = None
     """Processes for the per-page work; None: one per core on a large site."""
+    cache: BuildCache | None = None
+    """What earlier builds learnt (see cache.py); None: do all the work."""
 
     @property
     def display_root(self) -> str:
@@ -89,6 +93,8 @@ class Checked:
     """Leaflet PDFs made by the build, by URL."""
     print_seconds: float = 0.0
     """How long printing the leaflets took (for the benchmark)."""
+    reused: int = 0
+    """Pages and listings taken unchanged from the previous build (the build cache)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each stage of the build (for the benchmark and the JSON report)."""
 
@@ -110,7 +116,7 @@ def check(options: BuildOptions) -> Checked:
     report.extend(check_theme(config, _site_yaml_display(options), config.key_lines))
     requirements = load_checklist(options.checklist)
     requirement_ids = {r.id for r in requirements}
-    tree = discover(options.content_dir, options.display_root)
+    tree = discover(options.content_dir, options.display_root, options.cache)
     report.extend(tree.diagnostics)
     report.extend(check_data_files(options.content_dir, options.display_root))
     glossary, glossary_problems = load_glossary(options.content_dir, options.display_root)
@@ -120,9 +126,10 @@ def check(options: BuildOptions) -> Checked:
         if page.readable:
             report.extend(validate_page(page, requirement_ids))
             report.extend(check_body_placeholders(page))
+            report.extend(check_reviews(page, config.review, options.today))
     targets = LinkTargets.of(tree.pages, config.base_url)
     work = Work(tree.pages, md, glossary, config, options.today, targets)
-    report.extend(analyse_pages(work, options.workers))
+    report.extend(analyse_pages(work, options.workers, options.cache))
     report.extend(check_easy_read_versions(tree.pages, requirements))
     report.extend(check_feedback_anonymity(tree.pages, config, glossary))
     report.extend(check_urls(tree.pages))
@@ -197,13 +204,27 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     started = time.perf_counter()
     checked = check(options)
     checked.stages["check"] = time.perf_counter() - started
+    if options.cache is not None:
+        options.cache.save()  # what was read and analysed holds even if the build fails
     if checked.report.has_errors(options.strict):
         raise ContentErrors(checked.report)
     model = site_model(checked, options)
     checked.printed = print_leaflets(checked, model, options)
     checked.stages["leaflets"] = checked.print_seconds
-    workers = options.workers or default_workers(len(model.pages), POOL_MINIMUM)
-    renderer = Renderer(model, checked.markdown, options.templates, checked.printed, workers)
+    # Pages and listings whose inputs have not changed since the last build are linked from
+    # the previous site instead of rendered again (see cache.py).
+    keys = output_keys(checked, model, options)
+    previous = options.cache.written(options.out_dir) if options.cache is not None else {}
+    reused = {
+        url: path
+        for url, key in keys.items()
+        if (path := reusable(options.out_dir, url, key, previous)) is not None
+    }
+    checked.reused = len(reused)
+    workers = options.workers or default_workers(len(model.pages) - len(reused), POOL_MINIMUM)
+    renderer = Renderer(
+        model, checked.markdown, options.templates, checked.printed, workers, skip=set(reused)
+    )
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
 
     def finish(staging: Path) -> None:
@@ -220,7 +241,12 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
 
     with progress(renderer.count() + len(copies)) as update:
         writing = time.perf_counter()
-        written = write_site(options.out_dir, renderer.render_all(), copies, update, finish)
+        written = write_site(
+            options.out_dir, renderer.render_all(), copies, update, finish, reused.items()
+        )
+    if options.cache is not None:
+        options.cache.remember_written(options.out_dir, keys)
+        options.cache.save()
     checked.stages["total"] = time.perf_counter() - started
     # The figure the speed target is about: validate, render and write, without search
     # indexing, printing leaflets or the optional accessibility run.
@@ -228,6 +254,29 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
         checked.stages.get(name, 0.0) for name in ("search", "leaflets", "a11y")
     )
     return checked, written
+
+
+def output_keys(checked: Checked, model: SiteModel, options: BuildOptions) -> dict[str, str]:
+    """The cache key of each page and listing the build writes: everything it is made from.
+
+    Any page may show any other page's front matter (titles, summaries and dates appear in
+    listings, breadcrumbs and navigation), so every key includes all the front matter, the
+    settings, glossary, checklist, templates, leaflets and date; a page's own key adds its whole
+    file. Editing the text of a page re-renders that page only; editing front matter re-renders
+    every page (in parallel, as a cold build does)."""
+    content = options.content_dir
+    site = key_of(
+        "site",
+        options.today.isoformat(),
+        hash_files([content / "site.yaml", content / "glossary.yaml", options.checklist]),
+        hash_files(sorted(p for p in options.templates.rglob("*") if p.is_file())),
+        *(f"{page.rel}\0{page.front_key}\0{page.readable}" for page in checked.pages),
+        *checked.assets,
+        *(f"{url}\0{key_of(pdf.data)}" for url, pdf in sorted(checked.printed.items())),
+    )
+    keys = {page.url: key_of("page", site, page.source_key) for page in model.pages}
+    keys.update({listing.url: key_of("listing", site, listing.url) for listing in model.listings})
+    return keys
 
 
 def print_leaflets(

@@ -30,6 +30,8 @@ from .build import (
     readability_rows,
     site_model,
 )
+from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from .cache import BuildCache
 from .ci_summary import summary_markdown
 from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
@@ -85,6 +87,27 @@ def _content_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _cache_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--no-cache",
+        is_flag=True,
+        envvar="LO_STATIC_NO_CACHE",
+        help="Do all the work again, ignoring (and not adding to) the build cache.",
+    )(func)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=DEFAULT_CACHE_DIR,
+        show_default=True,
+        envvar="LO_STATIC_CACHE_DIR",
+        help="Where to keep what builds learn, so the next build redoes only what changed.",
+    )(func)
+
+
+def _cache(cache_dir: Path, no_cache: bool) -> BuildCache | None:
+    return None if no_cache else BuildCache(cache_dir)
 
 
 def _out_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -154,6 +177,7 @@ def _progress_factory(output_format: str) -> Callable[[int], Any]:
     help="Processes for parsing and rendering pages [default: one per core on a site of "
     "300 pages or more, else 1].",
 )
+@_cache_options
 def build_command(
     content_dir: Path,
     out_dir: Path,
@@ -162,9 +186,19 @@ def build_command(
     strict: bool,
     a11y: bool,
     jobs: int | None,
+    cache_dir: Path,
+    no_cache: bool,
 ) -> None:
     """Check the content, then build the site into --out."""
-    options = BuildOptions(content_dir, out_dir, _today(today), strict, a11y, workers=jobs)
+    options = BuildOptions(
+        content_dir,
+        out_dir,
+        _today(today),
+        strict,
+        a11y,
+        workers=jobs,
+        cache=_cache(cache_dir, no_cache),
+    )
     try:
         checked, written = build(options, _progress_factory(output_format))
     except LoStaticError as error:
@@ -182,6 +216,7 @@ def build_command(
         else None,
         leaflets=_leaflets_summary(checked),
         stages={name: round(seconds, 3) for name, seconds in checked.stages.items()},
+        cache=_cache_summary(checked, options.cache),
     )
     if output_format != "json":
         pages = sum(1 for p in checked.pages if p.published and p.kind != "leaflet")
@@ -250,6 +285,12 @@ def leaflets_command(
             click.echo(f"Wrote {(out_dir / name).as_posix()} ({label})", err=True)
         if not chosen:
             click.echo("No leaflets to print: add Markdown files to leaflets/", err=True)
+
+
+def _cache_summary(checked: Checked, cache: BuildCache | None) -> dict[str, object] | None:
+    if cache is None:
+        return None
+    return {"hits": cache.hits, "misses": cache.misses, "reused_files": checked.reused}
 
 
 def _leaflets_summary(checked: Checked) -> dict[str, object]:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 from xml.parsers import expat
 
+from .cache import BuildCache, key_of
 from .diagnostics import Diagnostic
 from .rules import problem
 from .schema import KIND_FOLDERS
@@ -82,6 +83,10 @@ class Page:
     """The body rendered for the web page."""
     easy_read_rel: str | None = None
     """For a standard page: its easy-read variant, if there is one."""
+    source_key: str = ""
+    """A hash of the file's bytes and path (the build cache's key for what comes of it)."""
+    front_key: str = ""
+    """A hash of the front matter alone and the path: what other pages may show of this one."""
 
     @property
     def is_easy_read(self) -> bool:
@@ -138,8 +143,11 @@ class ContentTree:
     diagnostics: list[Diagnostic]
 
 
-def discover(content_dir: Path, display_root: str) -> ContentTree:
-    """Find every file under `content_dir`, in a stable order, and read the Markdown ones."""
+def discover(
+    content_dir: Path, display_root: str, cache: BuildCache | None = None
+) -> ContentTree:
+    """Find every file under `content_dir`, in a stable order, and read the Markdown ones
+    (a file read by an earlier build with the same bytes comes from the `cache`)."""
     root = content_dir.resolve()
     pages: list[Page] = []
     assets: list[str] = []
@@ -180,7 +188,7 @@ def discover(content_dir: Path, display_root: str) -> ContentTree:
             continue
         if path.suffix.lower() == ".md":
             page = Page(rel=rel, display=display, kind=kind_of(rel))
-            diagnostics.extend(read_page(path, page))
+            diagnostics.extend(read_page(path, page, cache))
             pages.append(page)
         else:
             assets.append(rel)
@@ -196,7 +204,7 @@ def _unreadable(display: str, why: str) -> Diagnostic:
     )
 
 
-def read_page(path: Path, page: Page) -> list[Diagnostic]:
+def read_page(path: Path, page: Page, cache: BuildCache | None = None) -> list[Diagnostic]:
     """Fill `page` from its file; return what was wrong."""
     try:
         info = path.stat()
@@ -219,6 +227,25 @@ def read_page(path: Path, page: Page) -> list[Diagnostic]:
     except OSError as error:
         page.readable = False
         return [_unreadable(page.display, error.strerror or "the system refused to open it")]
+    page.source_key = key_of("read", page.rel, page.display, raw)
+    stored = cache.get("read", page.source_key) if cache is not None else None
+    if stored is not None:
+        fields, found = stored
+        for name, value in zip(_READ_FIELDS, fields, strict=True):
+            setattr(page, name, value)
+        return list(found)
+    found = _read_text(raw, page)
+    if cache is not None:
+        fields = tuple(getattr(page, name) for name in _READ_FIELDS)
+        cache.put("read", page.source_key, (fields, found))
+    return found
+
+
+_READ_FIELDS = ("body", "body_line", "fm_end_line", "yaml", "readable", "front_key")
+"""What reading a file sets on its `Page` (kept in the build cache)."""
+
+
+def _read_text(raw: bytes, page: Page) -> list[Diagnostic]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -246,6 +273,7 @@ def read_page(path: Path, page: Page) -> list[Diagnostic]:
         for d in hidden_in_yaml(page.yaml, page.display, page.fm_end_line)
         if d.line not in seen
     ]
+    page.front_key = key_of("front", page.rel, text[: len(text) - len(page.body)])
     return found
 
 

@@ -146,11 +146,14 @@ class Renderer:
         templates_dir: Path,
         printed: dict[str, PrintedPdf] | None = None,
         workers: int = 1,
+        skip: set[str] | None = None,
     ) -> None:
         self.model = model
         self.md = md
         self.workers = workers
         """Processes that render the pages (see parallel.fork_map)."""
+        self.skip = skip or set()
+        """Pages and listings not to render: the build takes them from the previous site."""
         self.targets = LinkTargets(
             pages=frozenset(model.by_rel),
             leaflets={rel: leaflet.url for rel, leaflet in model.leaflet_sources.items()},
@@ -178,13 +181,14 @@ class Renderer:
         """Every output file, in a stable order."""
         yield from self.assets.items()
         yield MANIFEST, self.manifest().encode("utf-8")
-        pages = self.model.pages
+        pages = [page for page in self.model.pages if page.url not in self.skip]
         rendered = fork_map(
             lambda n: self.render_page(pages[n]).encode("utf-8"), len(pages), self.workers
         )
         yield from zip((page.url for page in pages), rendered, strict=True)
         for listing in self.model.listings:
-            yield listing.url, self.render_listing(listing).encode("utf-8")
+            if listing.url not in self.skip:
+                yield listing.url, self.render_listing(listing).encode("utf-8")
         yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")

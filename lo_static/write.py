@@ -21,8 +21,13 @@ def write_site(
     copies: Iterable[tuple[str, Path]],
     progress: Callable[[int], None] = lambda n: None,
     finish: Callable[[Path], None] | None = None,
+    unchanged: Iterable[tuple[str, Path]] = (),
 ) -> int:
     """Write `files` (output path, bytes) and `copies` (output path, source) as `out_dir`.
+
+    `unchanged` files (output path, the previous site's copy) are hard-linked, which is much
+    quicker than writing them again; the previous site is removed after the swap, so the files
+    are then the new site's alone.
 
     `finish`, if given, completes and inspects the new site (search index, accessibility
     checks) before it is swapped in, and may raise to stop it (the previous output then
@@ -48,6 +53,15 @@ def write_site(
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+            count += 1
+            progress(1)
+        for rel, source in unchanged:
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:  # another filesystem, or links not allowed: copy instead
+                shutil.copyfile(source, target)
             count += 1
             progress(1)
         os.chmod(staging, 0o755)

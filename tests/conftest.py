@@ -20,6 +20,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
 TODAY = "2026-11-23"
 
+# Each test does all the work itself: a build cache shared between tests would hide a test's
+# own change behind an earlier test's result. tests/test_cache.py turns it on where it is tested.
+os.environ["LO_STATIC_NO_CACHE"] = "1"
+
 
 def _oruk_reference() -> Path:
     """The Open Referral UK reference data (CC BY-SA test data, never copied into the project):

@@ -1,0 +1,179 @@
+"""The build cache: what earlier builds learnt, kept by content hash so a rebuild redoes only what
+changed.
+
+Three kinds of entry, each found by a SHA-256 key of everything its value depends on:
+
+- a Markdown file as read (front matter parsed, problems found), by its bytes and path;
+- a page's analysis (parse, page checks, body HTML), by the file's key plus the glossary and
+  settings it depends on; the statuses of the pages it links to are kept with it and compared;
+- the files the last build wrote, each with the key it was rendered from, so an output whose key
+  is unchanged is linked from the previous site instead of rendered again.
+
+Every key starts with the code's own fingerprint (lo_static's source files and the templates),
+so a new version of lo-static never reuses what an older one made. A cache that cannot be read
+is ignored, never an error: the build then does the work itself. The cache is trusted like the
+content and code (it holds Python pickles): keep it on the build machine, and never restore one
+made by an untrusted build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import resources
+
+DEFAULT_DIR = Path(".lo-static-cache")
+FORMAT = b"lo-static-cache 1\n"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of lo_static's source files and the templates: any change to either gives new keys."""
+    digest = hashlib.sha256(FORMAT)
+    roots = (Path(__file__).resolve().parent, resources.TEMPLATES_DIR)
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key_of(*parts: str | bytes) -> str:
+    """A SHA-256 key of the code's fingerprint and `parts` (kept apart, so ("ab", "c") and
+    ("a", "bc") differ)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass
+class Written:
+    """One file the last build wrote: the key it was made from, and how it looked on disk."""
+
+    key: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass
+class BuildCache:
+    """The cache folder of one content folder's builds. `None` folder: a cache that keeps
+    nothing (every lookup misses)."""
+
+    folder: Path | None
+    hits: int = 0
+    misses: int = 0
+    _pending: dict[str, Any] = field(default_factory=dict)
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    def get(self, kind: str, key: str) -> Any | None:
+        """The value stored under `key`, or None (never raises: a bad entry is a miss)."""
+        if self.folder is None:
+            self.misses += 1
+            return None
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+            if not data.startswith(FORMAT):
+                raise ValueError("not a cache entry")
+            value = pickle.loads(data[len(FORMAT) :])
+        except Exception:  # a missing, partial or foreign file: do the work instead
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store `value` under `key` when the build succeeds (see `save`)."""
+        if self.folder is not None:
+            self._pending[f"{kind}/{key}"] = value
+
+    def save(self) -> None:
+        """Write what this build stored. Best effort: a cache that cannot be written only makes
+        the next build slower."""
+        if self.folder is None:
+            return
+        for name, value in self._pending.items():
+            kind, key = name.split("/", 1)
+            try:
+                _write_atomic(self._path(kind, key), FORMAT + pickle.dumps(value, protocol=5))
+            except OSError:
+                return
+        self._pending.clear()
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / kind / key[:2] / key
+
+    # --- what the last build wrote -------------------------------------------------------------
+
+    def written(self, out_dir: Path) -> dict[str, Written]:
+        """The files the last build wrote into `out_dir` (empty when unknown)."""
+        found = self.get("site", key_of(str(out_dir.resolve())))
+        return found if isinstance(found, dict) else {}
+
+    def remember_written(self, out_dir: Path, keys: dict[str, str]) -> None:
+        """Record the files just swapped into `out_dir` with the keys they were made from."""
+        if self.folder is None:
+            return
+        written: dict[str, Written] = {}
+        for rel, key in keys.items():
+            try:
+                info = (out_dir / rel).stat()
+            except OSError:
+                continue
+            written[rel] = Written(key, info.st_size, info.st_mtime_ns, info.st_ino)
+        self.put("site", key_of(str(out_dir.resolve())), written)
+
+
+def reusable(out_dir: Path, rel: str, key: str, written: dict[str, Written]) -> Path | None:
+    """The previous site's copy of `rel`, if it was made from `key` and nobody changed it since."""
+    entry = written.get(rel)
+    if entry is None or entry.key != key:
+        return None
+    path = out_dir / rel
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if (info.st_size, info.st_mtime_ns, info.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
+        return None
+    return path
+
+
+def hash_files(paths: Iterable[Path]) -> bytes:
+    """One digest of several files' bytes (templates, data files)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+    return digest.digest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

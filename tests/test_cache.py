@@ -1,0 +1,202 @@
+"""The build cache: a rebuild that reuses earlier work gives, byte for byte, the site a full build
+gives, whatever changed in between; and it really does reuse it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from lo_static.cache import BuildCache, key_of
+from tests.conftest import MINIMAL, REPO, TODAY, run
+
+NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
+"""Pagefind's index differs from run to run (its file names are not stable), and the offline
+manifest, service worker and zip list its files."""
+
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("LO_STATIC_NO_CACHE", raising=False)
+    yield
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file() and not path.relative_to(site).as_posix().startswith(NOT_OURS)
+    }
+
+
+def build(content: Path, out: Path, *options: str, today: str = TODAY) -> dict[str, object]:
+    result = run(
+        "build", "--content", str(content), "--out", str(out), "--today", today,
+        "--format", "json", *options,
+    )
+    assert result.exit_code == 0, result.stdout
+    report: dict[str, object] = json.loads(result.stdout)
+    return report
+
+
+class Rebuilds:
+    """A content folder built with a cache; each change is rebuilt with the cache and compared
+    with a full build of the same content made without one."""
+
+    def __init__(self, root: Path, source: Path) -> None:
+        self.content = root / "content"
+        shutil.copytree(source, self.content)
+        self.out = root / "dist"
+        self.cache = root / "cache"
+        self.full = root / "full"
+        self.first = build(self.content, self.out, "--cache-dir", str(self.cache))
+
+    def rebuild(self, today: str = TODAY) -> dict[str, object]:
+        report = build(self.content, self.out, "--cache-dir", str(self.cache), today=today)
+        shutil.rmtree(self.full, ignore_errors=True)
+        build(self.content, self.full, "--no-cache", today=today)
+        incremental, full = files_of(self.out), files_of(self.full)
+        assert incremental.keys() == full.keys()
+        assert [name for name in full if incremental[name] != full[name]] == []
+        return report
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.content / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cache_figures(report: dict[str, object]) -> dict[str, int]:
+    figures = report["cache"]
+    assert isinstance(figures, dict)
+    return figures
+
+
+def test_a_rebuild_with_nothing_changed_reuses_everything(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    pages = len(list(site.content.rglob("*.md")))
+    # Each page is read and analysed; and the record of what the last build wrote.
+    assert cache_figures(site.first) == {"hits": 0, "misses": 2 * pages + 1, "reused_files": 0}
+    figures = cache_figures(site.rebuild())
+    assert figures["misses"] == 0 and figures["hits"] == 2 * pages + 1
+    assert figures["reused_files"] > pages
+
+
+def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    before = cache_figures(site.rebuild())["reused_files"]
+    site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
+    figures = cache_figures(site.rebuild())
+    assert figures["misses"] == 2  # the edited file, read and analysed again
+    assert figures["reused_files"] == before - 1
+    assert b"A new sentence for families." in (
+        site.out / "services/speech-therapy/index.html"
+    ).read_bytes()
+
+
+EDITS: dict[str, Callable[[Rebuilds], None]] = {
+    "a title (listings and breadcrumbs show it)": lambda site: site.edit(
+        "services/speech-therapy.md", "title: ", "title: Changed "
+    ),
+    "a news item's text (the feed carries it)": lambda site: site.edit(
+        "news/2026-10-new-site.md", "\n\n", "\n\nNews text changed.\n\n"
+    ),
+    "the glossary": lambda site: site.edit("glossary.yaml", "expansion: ", "expansion: The "),
+    "the settings": lambda site: site.edit("site.yaml", "title: ", "title: New "),
+    "a new page": lambda site: (site.content / "services/new-service.md").write_text(
+        (site.content / "services/youth-club.md")
+        .read_text(encoding="utf-8")
+        .replace("title: ", "title: Another ", 1),
+        encoding="utf-8",
+    ),
+    "a page removed (the only news: no feed now)": lambda site: (
+        site.content / "news/2026-10-new-site.md"
+    ).unlink(),
+    "a picture replaced": lambda site: shutil.copyfile(
+        REPO / "content/images/easy-read/help.svg", site.content / "images/family.png"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(EDITS))
+def test_a_rebuild_after_any_change_is_the_full_build(tmp_path: Path, change: str) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    EDITS[change](site)
+    site.rebuild()
+
+
+def test_a_new_day_is_a_new_site(tmp_path: Path) -> None:
+    """Review warnings and "last reviewed" text depend on the date."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.rebuild(today="2027-01-05")
+
+
+def test_templates_are_part_of_every_key(tmp_path: Path) -> None:
+    from datetime import date
+
+    from lo_static.build import BuildOptions
+    from lo_static.build import build as build_site
+    from lo_static.resources import TEMPLATES_DIR
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    cache = tmp_path / "cache"
+
+    def once() -> bytes:
+        options = BuildOptions(
+            MINIMAL, tmp_path / "dist", date(2026, 11, 23), templates=templates,
+            cache=BuildCache(cache),
+        )
+        build_site(options)
+        return (tmp_path / "dist/services/speech-therapy/index.html").read_bytes()
+
+    first = once()
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- changed --></body>"))
+    second = once()
+    assert b"<!-- changed -->" not in first
+    assert b"<!-- changed -->" in second
+
+
+def test_a_changed_output_file_is_written_again(tmp_path: Path) -> None:
+    """Someone (or some tool) edited a built file: the cache must not trust it."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    page = site.out / "services/speech-therapy/index.html"
+    page.write_bytes(page.read_bytes().replace(b"<main", b"<main data-tampered"))
+    site.rebuild()
+    assert b"data-tampered" not in page.read_bytes()
+
+
+def test_a_damaged_cache_is_ignored(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    entries = [p for p in site.cache.rglob("*") if p.is_file()]
+    assert entries
+    for number, entry in enumerate(entries):
+        # Truncated, emptied, or another program's bytes: each is a miss, never an error.
+        entry.write_bytes([b"", b"lo-static-cache 1\n\x80", os.urandom(64)][number % 3])
+    figures = cache_figures(site.rebuild())
+    assert figures["hits"] == 0
+
+
+def test_the_demo_rebuilds_exactly_after_an_edit(tmp_path: Path) -> None:
+    """At the demo's size (leaflets, Open Referral export, feed, easy read): a text edit and a
+    front-matter edit, each rebuilt from the cache, give the full build's files."""
+    site = Rebuilds(tmp_path, REPO / "content")
+    site.edit(
+        "services/speech-and-language-therapy.md",
+        "\n## ",
+        "\nWe now also run Saturday clinics.\n\n## ",
+    )
+    assert cache_figures(site.rebuild())["misses"] == 2
+    site.edit("services/wheelchair-service.md", "summary: ", "summary: Changed, ")
+    site.rebuild()
+
+
+def test_keys_keep_their_parts_apart() -> None:
+    assert key_of("ab", "c") != key_of("a", "bc")
+    assert key_of("a") != key_of(b"a", b"")
