@@ -22,6 +22,8 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,6 +33,8 @@ from typing import Any
 from . import resources
 
 DEFAULT_DIR = Path(".lo-static-cache")
+_PAGE_HITS = {"read hit", "analysis hit", "site hit"}
+_PAGE_MISSES = {"read miss", "analysis miss", "site miss"}
 FORMAT = b"lo-static-cache 1\n"
 
 
@@ -74,33 +78,45 @@ class BuildCache:
     nothing (every lookup misses)."""
 
     folder: Path | None
-    hits: int = 0
-    misses: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    """Lookups by kind and outcome (`read hit`, `analysis miss`, ...)."""
     _pending: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def hits(self) -> int:
+        """Files read and pages analysed that came from the cache (and the last site's record)."""
+        return sum(n for name, n in self.counts.items() if name in _PAGE_HITS)
+
+    @property
+    def misses(self) -> int:
+        return sum(n for name, n in self.counts.items() if name in _PAGE_MISSES)
 
     # --- entries ---------------------------------------------------------------------------------
 
     def get(self, kind: str, key: str) -> Any | None:
         """The value stored under `key`, or None (never raises: a bad entry is a miss)."""
+        value = self._load(kind, key)
+        with self._lock:  # the offline zip looks entries up from several threads
+            self.counts[f"{kind} {'miss' if value is None else 'hit'}"] += 1
+        return value
+
+    def _load(self, kind: str, key: str) -> Any | None:
         if self.folder is None:
-            self.misses += 1
             return None
-        path = self._path(kind, key)
         try:
-            data = path.read_bytes()
+            data = self._path(kind, key).read_bytes()
             if not data.startswith(FORMAT):
                 raise ValueError("not a cache entry")
-            value = pickle.loads(data[len(FORMAT) :])
+            return pickle.loads(data[len(FORMAT) :])
         except Exception:  # a missing, partial or foreign file: do the work instead
-            self.misses += 1
             return None
-        self.hits += 1
-        return value
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value` under `key` when the build succeeds (see `save`)."""
         if self.folder is not None:
-            self._pending[f"{kind}/{key}"] = value
+            with self._lock:
+                self._pending[f"{kind}/{key}"] = value
 
     def save(self) -> None:
         """Write what this build stored. Best effort: a cache that cannot be written only makes

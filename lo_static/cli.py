@@ -290,7 +290,12 @@ def leaflets_command(
 def _cache_summary(checked: Checked, cache: BuildCache | None) -> dict[str, object] | None:
     if cache is None:
         return None
-    return {"hits": cache.hits, "misses": cache.misses, "reused_files": checked.reused}
+    return {
+        "hits": cache.hits,
+        "misses": cache.misses,
+        "reused_files": checked.reused,
+        "zip_entries_reused": cache.counts["zip hit"],
+    }
 
 
 def _leaflets_summary(checked: Checked) -> dict[str, object]:

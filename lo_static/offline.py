@@ -8,36 +8,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .cache import BuildCache
 from .resources import TEMPLATES_DIR
+from .zipwrite import Compressed, compress, write_zip
 
 SERVICE_WORKER = "sw.js"
 MANIFEST = "offline.json"
 ZIP = "local-offer-offline.zip"
 OFFLINE_PAGE = "offline/index.html"
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-"""Fixed timestamps, so the same site gives the same zip."""
 
 
 def revision(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def finish_offline(site_dir: Path, precache: list[str]) -> int:
+def finish_offline(
+    site_dir: Path, precache: list[str], cache: BuildCache | None = None
+) -> int:
     """Write offline.json, sw.js and the zip into `site_dir`; return the zip's size in bytes.
 
     `precache` lists the pages every visitor's device keeps (home, key statutory pages); the
-    stylesheet, scripts, icon, manifest and offline page are always added.
+    stylesheet, scripts, icon, manifest and offline page are always added. Files are read,
+    hashed and compressed on every core; a file compressed by an earlier build (same bytes)
+    comes from the `cache`.
     """
     files = sorted(
         p.relative_to(site_dir).as_posix()
         for p in site_dir.rglob("*")
         if p.is_file() and p.name not in (SERVICE_WORKER, MANIFEST, ZIP)
     )
-    revisions = {rel: revision((site_dir / rel).read_bytes()) for rel in files}
-    sizes = {rel: (site_dir / rel).stat().st_size for rel in files}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # hashlib and zlib let other threads run while they work on large buffers.
+        packed = list(pool.map(lambda rel: _pack(site_dir / rel, cache), files))
+    revisions = {rel: digest[:12] for rel, (digest, _) in zip(files, packed, strict=True)}
+    sizes = {rel: entry.size for rel, (_, entry) in zip(files, packed, strict=True)}
     always = [rel for rel in files if rel.startswith("assets/")]
     always += [rel for rel in ("manifest.webmanifest", OFFLINE_PAGE) if rel in revisions]
     cached = sorted(set(always) | {rel for rel in precache if rel in revisions})
@@ -47,7 +55,8 @@ def finish_offline(site_dir: Path, precache: list[str]) -> int:
         "total_bytes": sum(sizes.values()),
         "files": [{"url": rel, "bytes": sizes[rel], "revision": revisions[rel]} for rel in files],
     }
-    (site_dir / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")) + "\n")
+    manifest_data = (json.dumps(manifest, separators=(",", ":")) + "\n").encode()
+    (site_dir / MANIFEST).write_bytes(manifest_data)
     worker = (TEMPLATES_DIR / SERVICE_WORKER).read_text()
     worker = (
         worker.replace("__BUILD__", build)
@@ -55,18 +64,24 @@ def finish_offline(site_dir: Path, precache: list[str]) -> int:
         .replace("__OFFLINE__", OFFLINE_PAGE)
     )
     (site_dir / SERVICE_WORKER).write_text(worker)
-    return write_zip(site_dir)
+    # Every file of the site, in one zip whose pages work when opened from disk.
+    entries = [(f"local-offer/{rel}", entry) for rel, (_, entry) in zip(files, packed, strict=True)]
+    entries += [
+        (f"local-offer/{name}", compress(data))
+        for name, data in ((MANIFEST, manifest_data), (SERVICE_WORKER, worker.encode()))
+    ]
+    return write_zip(site_dir / ZIP, sorted(entries, key=lambda item: item[0]))
 
 
-def write_zip(site_dir: Path) -> int:
-    """Every file of the site in one zip whose pages work when opened from disk."""
-    target = site_dir / ZIP
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
-        for path in sorted(site_dir.rglob("*")):
-            if path.is_file() and path != target:
-                info = zipfile.ZipInfo(f"local-offer/{path.relative_to(site_dir).as_posix()}",
-                                       ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                bundle.writestr(info, path.read_bytes())
-    return target.stat().st_size
+def _pack(path: Path, cache: BuildCache | None) -> tuple[str, Compressed]:
+    """A file's SHA-256 (hex) and its compressed bytes."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if cache is not None:
+        stored = cache.get("zip", digest)
+        if isinstance(stored, Compressed) and stored.size == len(data):
+            return digest, stored
+    entry = compress(data)
+    if cache is not None:
+        cache.put("zip", digest, entry)
+    return digest, entry

@@ -1,0 +1,122 @@
+"""Write a zip file from entries compressed beforehand.
+
+The standard library's `zipfile` compresses each entry as it writes it, one after another; the
+offline zip of a large site is hundreds of megabytes, so its entries are compressed on every core
+first (and reused from earlier builds when unchanged), then written here. Only what the offline
+zip needs: deflated or stored files, UTF-8 names, fixed timestamps, and ZIP64 records when there
+are more than 65,535 entries or the archive passes 4 GiB.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+STORED = 0
+DEFLATED = 8
+DOS_DATE = ((2000 - 1980) << 9) | (1 << 5) | 1
+"""1 January 2000, midnight: fixed, so the same site gives the same zip."""
+DOS_TIME = 0
+_LIMIT_16 = 0xFFFF
+_LIMIT_32 = 0xFFFFFFFF
+_UTF8 = 0x0800
+_FILE_MODE = 0o100644 << 16
+_MADE_BY = (3 << 8) | 45  # Unix, ZIP 4.5 (ZIP64)
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """One file's bytes, compressed for a zip."""
+
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+
+def compress(data: bytes, level: int = 6) -> Compressed:
+    """Deflate `data` (raw deflate, as zip stores it); keep it as it is when that is smaller."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    packed = packer.compress(data) + packer.flush()
+    crc = zlib.crc32(data)
+    if len(packed) >= len(data):
+        return Compressed(STORED, crc, len(data), data)
+    return Compressed(DEFLATED, crc, len(data), packed)
+
+
+def write_zip(path: Path, entries: list[tuple[str, Compressed]]) -> int:
+    """Write `entries` (name inside the zip, compressed bytes) to `path`; return its size."""
+    with path.open("wb") as stream:
+        central = bytearray()
+        for name, entry in entries:
+            offset = stream.tell()
+            encoded = name.encode("utf-8")
+            stream.write(
+                struct.pack(
+                    "<IHHHHHIIIHH",
+                    0x04034B50,
+                    45 if offset > _LIMIT_32 else 20,
+                    _UTF8,
+                    entry.method,
+                    DOS_TIME,
+                    DOS_DATE,
+                    entry.crc,
+                    len(entry.data),
+                    entry.size,
+                    len(encoded),
+                    0,
+                )
+            )
+            stream.write(encoded)
+            stream.write(entry.data)
+            central += _central_record(encoded, entry, offset)
+        return _finish(stream, central, len(entries))
+
+
+def _central_record(name: bytes, entry: Compressed, offset: int) -> bytes:
+    extra = b""
+    if offset > _LIMIT_32:  # ZIP64: the offset moves to an extra field
+        extra = struct.pack("<HHQ", 0x0001, 8, offset)
+        offset = _LIMIT_32
+    header = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50,
+        _MADE_BY,
+        45 if extra else 20,
+        _UTF8,
+        entry.method,
+        DOS_TIME,
+        DOS_DATE,
+        entry.crc,
+        len(entry.data),
+        entry.size,
+        len(name),
+        len(extra),
+        0,
+        0,
+        0,
+        _FILE_MODE,
+        offset,
+    )
+    return header + name + extra
+
+
+def _finish(stream: BinaryIO, central: bytearray, count: int) -> int:
+    start = stream.tell()
+    stream.write(central)
+    end = stream.tell()
+    size = end - start
+    if count > _LIMIT_16 or start > _LIMIT_32 or size > _LIMIT_32:
+        stream.write(
+            struct.pack(
+                "<IQHHIIQQQQ", 0x06064B50, 44, _MADE_BY, 45, 0, 0, count, count, size, start
+            )
+        )
+        stream.write(struct.pack("<IIQI", 0x07064B50, 0, end, 1))
+        count = min(count, _LIMIT_16)
+        size, start = min(size, _LIMIT_32), min(start, _LIMIT_32)
+    stream.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, start, 0))
+    return stream.tell()

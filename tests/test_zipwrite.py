@@ -1,0 +1,56 @@
+"""The offline zip's writer: what it writes, the standard library (and unzip) read back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lo_static.zipwrite import DEFLATED, STORED, compress, write_zip
+
+
+def test_entries_read_back_exactly(tmp_path: Path) -> None:
+    files = {
+        "local-offer/index.html": b"<p>Hello</p>" * 500,
+        "local-offer/images/x.png": bytes(range(256)),  # incompressible: stored
+        "local-offer/empty.txt": b"",
+        "local-offer/caf\u00e9/menu.html": "Caf\u00e9 \u2013 menu".encode(),
+    }
+    target = tmp_path / "site.zip"
+    size = write_zip(target, [(name, compress(data)) for name, data in files.items()])
+    assert size == target.stat().st_size
+    with zipfile.ZipFile(target) as bundle:
+        assert bundle.testzip() is None
+        assert bundle.namelist() == list(files)
+        assert {name: bundle.read(name) for name in files} == files
+        methods = {info.filename: info.compress_type for info in bundle.infolist()}
+        assert methods["local-offer/index.html"] == DEFLATED
+        assert methods["local-offer/images/x.png"] == STORED
+        assert all(info.date_time == (2000, 1, 1, 0, 0, 0) for info in bundle.infolist())
+        assert all(info.external_attr >> 16 == 0o100644 for info in bundle.infolist())
+    if shutil.which("unzip"):
+        checked = subprocess.run(["unzip", "-tq", str(target)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_same_files_give_the_same_zip(tmp_path: Path) -> None:
+    entries = [(f"f{n}.txt", compress(str(n).encode() * 100)) for n in range(50)]
+    write_zip(tmp_path / "a.zip", entries)
+    write_zip(tmp_path / "b.zip", entries)
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+@pytest.mark.parametrize("count", [65_535, 65_536 + 100])
+def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path, count: int) -> None:
+    """A 20,000-service site has more files than the 65,535 a zip without ZIP64 can list."""
+    entry = compress(b"x")
+    target = tmp_path / "many.zip"
+    write_zip(target, [(f"p/{n}", entry) for n in range(count)])
+    with zipfile.ZipFile(target) as bundle:
+        names = bundle.namelist()
+        assert len(names) == count
+        assert names[-1] == f"p/{count - 1}"
+        assert bundle.read(names[-1]) == b"x"
