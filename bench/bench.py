@@ -107,21 +107,39 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
+def command_name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as file:
+            return file.read().strip()
+    except OSError:
+        return ""
+
+
+OTHER_PROGRAMS = ("pagefind",)
+"""Programs a build runs that are not lo-static's own code (Pagefind's indexer): their memory
+is reported apart, as the issue's memory targets compare lo-static with Hugo, which has none."""
+
+
 class PeakPss:
-    """Samples the summed PSS of a process tree from a thread until stopped; keeps the peak."""
+    """Samples the summed PSS of a process tree from a thread until stopped; keeps the peak,
+    and the peak without other programs (see OTHER_PROGRAMS)."""
 
     def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
         self.pid = pid
         self.interval = interval
         self.peak_kb = 0
+        self.peak_own_kb = 0
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while True:
-            total = sum(pss_kb(pid) for pid in process_tree(self.pid))
+            sizes = [(pid, pss_kb(pid)) for pid in process_tree(self.pid)]
+            total = sum(size for _, size in sizes)
+            own = sum(size for pid, size in sizes if command_name(pid) not in OTHER_PROGRAMS)
             self.peak_kb = max(self.peak_kb, total)
+            self.peak_own_kb = max(self.peak_own_kb, own)
             self.samples += 1
             if self._stop.wait(self.interval):
                 return
@@ -139,6 +157,7 @@ class PeakPss:
 class Run:
     seconds: float
     peak_mb: float
+    peak_own_mb: float
     returncode: int
     stdout: str
     stderr: str
@@ -158,7 +177,14 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> Run:
     with PeakPss(process.pid) as peak:
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    return Run(seconds, round(peak.peak_kb / 1024, 1), process.returncode, stdout, stderr)
+    return Run(
+        seconds,
+        round(peak.peak_kb / 1024, 1),
+        round(peak.peak_own_kb / 1024, 1),
+        process.returncode,
+        stdout,
+        stderr,
+    )
 
 
 # --- lo-static builds ---------------------------------------------------------------------------
@@ -214,6 +240,7 @@ class Build:
     site: float
     source: str
     peak_mb: float
+    peak_own_mb: float
     report: dict[str, Any]
 
 
@@ -224,7 +251,7 @@ def build(content: Path, out: Path, cache: Path) -> Build:
         raise SystemExit(f"build failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     report = json.loads(run.stdout)
     site, source = site_seconds(report, run.seconds)
-    return Build(run.seconds, site, source, run.peak_mb, report)
+    return Build(run.seconds, site, source, run.peak_mb, run.peak_own_mb, report)
 
 
 def service_files(content: Path) -> list[Path]:
@@ -350,6 +377,7 @@ def measure(
         row[f"{kind}_seconds"] = median([r[kind].seconds for r in rounds])
         row[f"{kind}_site_seconds"] = median([r[kind].site for r in rounds])
         row[f"{kind}_peak_mb"] = median([r[kind].peak_mb for r in rounds], 1)
+        row[f"{kind}_peak_own_mb"] = median([r[kind].peak_own_mb for r in rounds], 1)
     row["cold_stages"] = {
         stage: median([float(r["cold"].report["stages"][stage]) for r in rounds], 3)
         for stage in (first.get("stages") or {})
@@ -398,7 +426,7 @@ def measure(
         row["hugo"]["ratio_site"] = round(row["cold_site_seconds"] / hugo_seconds, 1)
         row["hugo"]["ratio_process"] = round(row["cold_seconds"] / hugo_seconds, 1)
         row["hugo"]["ratio_memory"] = round(
-            row["cold_peak_mb"] / max(row["hugo"]["peak_mb"], 0.1), 1
+            row["cold_peak_own_mb"] / max(row["hugo"]["peak_mb"], 0.1), 1
         )
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
@@ -455,6 +483,7 @@ def report(rows: list[dict[str, Any]]) -> str:
                 row["noop_site_seconds"],
                 row["edit_seconds"],
                 row["edit_site_seconds"],
+                row["cold_peak_own_mb"],
                 row["cold_peak_mb"],
             ]
         )
@@ -473,13 +502,15 @@ def report(rows: list[dict[str, Any]]) -> str:
                 "no-op site (s)",
                 "one edit (s)",
                 "one edit site (s)",
-                "peak PSS (MB)",
+                "peak PSS, lo-static (MB)",
+                "peak PSS, with Pagefind (MB)",
             ],
             build_rows,
         ),
         f'\n"site" is {", ".join(sources)}'
         + ("" if all(row["cache_dir"] for row in rows) else "; built without --cache-dir")
-        + ". (s) is the whole process.\n",
+        + ". (s) is the whole process. Peak PSS is summed over the build's processes (its"
+        " workers included), without and with Pagefind's indexer, which it runs last.\n",
         "### Search and leaflets (cold build)\n",
         table(
             [
@@ -517,7 +548,7 @@ def report(rows: list[dict[str, Any]]) -> str:
                     "Hugo peak PSS (MB)",
                     "our site / Hugo",
                     "our process / Hugo",
-                    "our MB / Hugo MB",
+                    "our MB (without Pagefind) / Hugo MB",
                 ],
                 [
                     [
@@ -558,10 +589,18 @@ def target_lines(rows: list[dict[str, Any]]) -> list[str]:
             f"one-edit site < 0.5 s at 5,000: {row['edit_site_seconds']}"
             f" (whole process {row['edit_seconds']})",
         )
-        check(row["cold_peak_mb"] < 400, f"peak < 400 MB at 5,000: {row['cold_peak_mb']}")
+        check(
+            row["cold_peak_own_mb"] < 400,
+            f"peak < 400 MB at 5,000: {row['cold_peak_own_mb']} "
+            f"(with Pagefind {row['cold_peak_mb']})",
+        )
     if "20000" in by_size:
         row = by_size["20000"]
-        check(row["cold_peak_mb"] < 600, f"peak < 600 MB at 20,000: {row['cold_peak_mb']}")
+        check(
+            row["cold_peak_own_mb"] < 600,
+            f"peak < 600 MB at 20,000: {row['cold_peak_own_mb']} "
+            f"(with Pagefind {row['cold_peak_mb']})",
+        )
     numbered = [row for row in rows if row["corpus"].isdigit()]
     if len(numbered) >= 2:
         per = [row["site_seconds_per_1000_services"] for row in numbered]

@@ -75,7 +75,7 @@ class Page:
     """Every link and image in the body (`markdown.Link`), found by the analysis."""
     headings: list[tuple[str, str]] = field(default_factory=list)
     """(anchor, text) of each second-level heading, for "On this page"."""
-    keywords: str = ""
+    keywords: str | None = None
     """Glossary terms the page uses, with their expansions, for the search index."""
     plain_body: str | None = None
     """The body as plain text (for the Open Referral export)."""

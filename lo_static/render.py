@@ -283,7 +283,11 @@ class Renderer:
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
             contents=sections if len(sections) >= CONTENTS_MINIMUM else [],
-            keywords=page.keywords or search_keywords(page, self.model.glossary),
+            keywords=(
+                page.keywords
+                if page.keywords is not None
+                else search_keywords(page, self.model.glossary)
+            ),
             leaflets=self.model.leaflets_covering(page),
         )
         if page.kind == "news":

@@ -50,6 +50,18 @@ def test_peak_memory_sums_the_whole_process_tree() -> None:
     assert run.seconds > 0.5
 
 
+def test_peak_memory_of_pagefind_is_reported_apart(tmp_path: Path) -> None:
+    """Pagefind's indexer is not lo-static's code: the "own" peak leaves it out."""
+    pagefind = tmp_path / "pagefind"
+    pagefind.symlink_to(sys.executable)  # a process whose name is "pagefind"
+    holder = "import time; data = b'x' * 60_000_000; time.sleep(0.6)"
+    starter = f"import subprocess; subprocess.run([{str(pagefind)!r}, '-c', {holder!r}])"
+    run = run_measured([sys.executable, "-c", starter])
+    assert run.returncode == 0
+    assert run.peak_mb > 60
+    assert run.peak_own_mb < 50
+
+
 def test_one_edit_changes_one_service_the_same_way_every_time(tmp_path: Path) -> None:
     make(20, tmp_path / "one")
     make(20, tmp_path / "two")
