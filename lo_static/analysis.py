@@ -35,6 +35,7 @@ from .markdown import (
 from .oruk_export import plain_text_of
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
+from .search import word_counts
 from .site import GLOSSARY_URL, relative
 
 POOL_MINIMUM = 300
@@ -114,6 +115,8 @@ class Analysis:
     body_html: str
     linked: tuple[str, ...] = ()
     """The content paths the body links to (whose status decides how its links are written)."""
+    words: dict[str, int] | None = None
+    """How often the page uses each word (for the search page's spelling help)."""
 
 
 @dataclass
@@ -153,6 +156,7 @@ def analyse_page(page: Page, work: Work) -> Analysis:
             print_url_for=work.targets.print_url_for,
         ),
         linked=tuple(sorted(linked_paths(page, links))),
+        words=word_counts(page),
     )
     page.tokens = []
     return result
@@ -208,6 +212,7 @@ def analyse_pages(
         page.keywords = result.keywords
         page.plain_body = result.plain_body
         page.body_html = result.body_html
+        page.words = result.words
         found += result.diagnostics
     return found
 

@@ -81,6 +81,8 @@ class Page:
     """The body as plain text (for the Open Referral export)."""
     body_html: str | None = None
     """The body rendered for the web page."""
+    words: dict[str, int] | None = None
+    """How often the page uses each word (lowercased), for the search page's spelling help."""
     easy_read_rel: str | None = None
     """For a standard page: its easy-read variant, if there is one."""
     source_key: str = ""

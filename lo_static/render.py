@@ -36,6 +36,7 @@ from .oruk_export import open_referral_files
 from .parallel import fork_map
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
+from .search import word_counts
 from .site import Crumb, Listing, SiteModel, relative
 from .structured_data import script_json, service_json_ld
 from .theme import css_variables
@@ -47,7 +48,6 @@ OFFLINE_SCRIPT = "assets/offline.js"
 ICON = "assets/icon.svg"
 MANIFEST = "manifest.webmanifest"
 VOCABULARY = "search/words.json"
-_VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
 CONTENTS_MINIMUM = 3
 """Pages with at least this many sections get an "On this page" list."""
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
@@ -330,8 +330,7 @@ class Renderer:
         """The words of the site, most used first, for the search page's spelling help."""
         counts: Counter[str] = Counter()
         for page in self.model.pages:
-            text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
-            counts.update(w.lower() for w in _VOCABULARY_WORD.findall(text))
+            counts.update(page.words if page.words is not None else word_counts(page))
         for term in self.model.glossary.terms:
             counts[term.term.lower()] += 1
         words = sorted(counts, key=lambda w: (-counts[w], w))

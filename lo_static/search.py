@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .content import Page
 from .errors import OutputError
 
 BUNDLE = "pagefind"
@@ -24,6 +27,19 @@ UNUSED = (
     "pagefind-component-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
     "pagefind-highlight.js",
 )
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
+
+
+def word_counts(page: Page) -> dict[str, int]:
+    """How often the page's title, summary and body use each word (lowercased), for the search
+    page's spelling help (the site's words, most used first)."""
+    text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+    lowered: Counter[str] = Counter()
+    for word, count in Counter(_WORD.findall(text)).items():
+        lowered[word.lower()] += count
+    return dict(lowered)
 
 
 @dataclass(frozen=True)
