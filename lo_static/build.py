@@ -163,7 +163,8 @@ def check(options: BuildOptions) -> Checked:
         # that, a typo in one page would show up again as a missing requirement.
         checklist_display = _display_checklist(options.checklist)
         report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
-        report.extend(check_open_referral(tree.pages, config))
+        workers = options.workers or default_workers(len(tree.pages), POOL_MINIMUM)
+        report.extend(check_open_referral(tree.pages, config, workers))
     return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report)
 
 
@@ -221,7 +222,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
         if (path := reusable(options.out_dir, url, key, previous)) is not None
     }
     checked.reused = len(reused)
-    workers = options.workers or default_workers(len(model.pages) - len(reused), POOL_MINIMUM)
+    workers = options.workers or default_workers(len(model.pages), POOL_MINIMUM)
     renderer = Renderer(
         model, checked.markdown, options.templates, checked.printed, workers, skip=set(reused)
     )

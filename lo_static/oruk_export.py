@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 from .config import SiteConfig
 from .content import Page, output_path
 from .diagnostics import Diagnostic
+from .parallel import fork_map
 from .rules import problem
 from .schema import AGE_GROUPS, NEED_TYPES, SERVICE_LEVELS, TOPICS
 from .site import AGE_LABELS, LEVEL_LABELS, NEED_LABELS, TOPIC_LABELS, SiteModel
@@ -412,15 +413,21 @@ def exported_services(pages: list[Page]) -> list[Page]:
     ]
 
 
-def open_referral_files(model: SiteModel) -> dict[str, bytes]:
-    """Every file of the export: output path → bytes, in a fixed order."""
+def open_referral_files(model: SiteModel, workers: int = 1) -> dict[str, bytes]:
+    """Every file of the export: output path → bytes, in a fixed order. Each service's
+    document is made on `workers` processes (see parallel.fork_map)."""
     config = model.config
     services = model.services
     names = provider_names(services)
-    documents = [service_document(page, config, providers=names) for page in services]
-    files = {SERVICES: _dump(_page([_list_item(document) for document in documents]))}
-    for document in documents:
-        files[f"{FOLDER}/services/{document['id']}.json"] = _dump(document)
+
+    def one(index: int) -> tuple[dict[str, Any], bytes]:
+        document = service_document(services[index], config, providers=names)
+        return _list_item(document), _dump(document)
+
+    made = list(fork_map(one, len(services), workers))
+    files = {SERVICES: _dump(_page([item for item, _ in made]))}
+    for item, data in made:
+        files[f"{FOLDER}/services/{item['id']}.json"] = data
     files[TAXONOMIES] = _dump(_page(taxonomies()))
     files[TAXONOMY_TERMS] = _dump(_page(list(taxonomy_terms().values())))
     files[ORGANIZATIONS] = _dump(_page([
@@ -574,21 +581,28 @@ def _walk(value: Any, kind: str, path: str, found: list[tuple[str, str]]) -> Non
             found.append((where, f"{where} is not text or a number"))
 
 
-def check_open_referral(pages: list[Page], config: SiteConfig) -> list[Diagnostic]:
+def check_open_referral(
+    pages: list[Page], config: SiteConfig, workers: int = 1
+) -> list[Diagnostic]:
     """Each published service can be exported as a valid ORUK service, with an id no other
-    service has. Problems point at the front-matter field the bad value comes from."""
+    service has. Problems point at the front-matter field the bad value comes from. Services
+    are checked on `workers` processes (see parallel.fork_map)."""
     found: list[Diagnostic] = []
     owners: dict[str, Page] = {}
-    for page in exported_services(pages):
-        document = service_document(page, config)
-        for path, message in _unique(document_problems(document)):
+    services = exported_services(pages)
+
+    def one(index: int) -> tuple[str, list[tuple[str, str]]]:
+        document = service_document(services[index], config)
+        return str(document.get("id", "")), list(_unique(document_problems(document)))
+
+    for page, (sid, problems) in zip(services, fork_map(one, len(services), workers), strict=True):
+        for path, message in problems:
             top = re.split(r"[.\[]", path.removeprefix("service."), maxsplit=1)[0]
             line = page.line_of(*_FIELD_OF[top]) if top in _FIELD_OF else 0
             found.append(problem(
                 "open-referral", page.display, line,
                 f"this service cannot be published as Open Referral data: {message}",
             ))
-        sid = document.get("id", "")
         if sid in owners:
             line = page.line_of("id") if "id" in page.meta else 0
             found.append(problem(

@@ -193,7 +193,7 @@ class Renderer:
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
-        yield from open_referral_files(self.model).items()
+        yield from open_referral_files(self.model, self.workers).items()
         yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):
             yield url, self.printed[url].data
