@@ -20,6 +20,7 @@ from xml.parsers import expat
 
 from .cache import BuildCache, key_of
 from .diagnostics import Diagnostic
+from .parallel import default_workers, fork_map
 from .rules import problem
 from .schema import KIND_FOLDERS
 from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
@@ -154,6 +155,7 @@ def discover(
     pages: list[Page] = []
     assets: list[str] = []
     diagnostics: list[Diagnostic] = []
+    to_read: list[tuple[Path, Page]] = []
     for path in sorted(content_dir.rglob("*")):
         rel = path.relative_to(content_dir).as_posix()
         if any(part.startswith(".") for part in rel.split("/")):
@@ -190,11 +192,46 @@ def discover(
             continue
         if path.suffix.lower() == ".md":
             page = Page(rel=rel, display=display, kind=kind_of(rel))
-            diagnostics.extend(read_page(path, page, cache))
+            to_read.append((path, page))
             pages.append(page)
         else:
             assets.append(rel)
+    diagnostics.extend(_read_pages(to_read, cache))
     return ContentTree(pages=pages, assets=assets, diagnostics=diagnostics)
+
+
+READ_POOL_MINIMUM = 300
+"""Sites with fewer Markdown files are read in this process (see parallel.default_workers)."""
+
+
+def _read_pages(to_read: list[tuple[Path, Page]], cache: BuildCache | None) -> list[Diagnostic]:
+    """Read every page, on every core for a large site. Workers look the build cache up but
+    cannot add to it, so this process stores what they read and counts their lookups."""
+    workers = default_workers(len(to_read), READ_POOL_MINIMUM)
+    if workers <= 1:
+        return [found for path, page in to_read for found in read_page(path, page, cache)]
+
+    def task(index: int) -> tuple[tuple[Any, ...], str, list[Diagnostic], str]:
+        path, page = to_read[index]
+        before = (cache.counts["read hit"], cache.counts["read miss"]) if cache else (0, 0)
+        found = read_page(path, page, cache)
+        after = (cache.counts["read hit"], cache.counts["read miss"]) if cache else (0, 0)
+        outcome = "hit" if after[0] > before[0] else "miss" if after[1] > before[1] else ""
+        fields = tuple(getattr(page, name) for name in _READ_FIELDS)
+        return fields, page.source_key, found, outcome
+
+    diagnostics: list[Diagnostic] = []
+    results = fork_map(task, len(to_read), workers)
+    for (_, page), (fields, key, found, outcome) in zip(to_read, results, strict=True):
+        for name, value in zip(_READ_FIELDS, fields, strict=True):
+            setattr(page, name, value)
+        page.source_key = key
+        diagnostics.extend(found)
+        if cache is not None and outcome:
+            cache.counts[f"read {outcome}"] += 1
+            if outcome == "miss":
+                cache.put("read", key, (fields, found))
+    return diagnostics
 
 
 def _unreadable(display: str, why: str) -> Diagnostic:

@@ -9,6 +9,7 @@ import pytest
 
 from bench.make_corpus import make
 from lo_static.analysis import CHUNK
+from lo_static.content import READ_POOL_MINIMUM
 from lo_static.parallel import fork_map
 from tests.conftest import TODAY, run
 
@@ -43,9 +44,10 @@ def _files(site: Path) -> dict[str, bytes]:
 
 
 def test_building_on_two_processes_gives_the_same_site(tmp_path: Path) -> None:
-    """The demo plus 120 synthetic services: enough pages, and services, for every pool (page
-    analysis, page rendering, the Open Referral export and its check) to share out work."""
-    make(120, tmp_path / "content")
+    """The demo plus 220 synthetic services: enough files, pages and services for every pool
+    (reading, analysis, rendering, the Open Referral export and its check) to share out work."""
+    make(220, tmp_path / "content")
+    assert len(list((tmp_path / "content").rglob("*.md"))) >= READ_POOL_MINIMUM
     reports = {}
     for jobs in ("1", "2"):
         result = run(
@@ -59,3 +61,23 @@ def test_building_on_two_processes_gives_the_same_site(tmp_path: Path) -> None:
     assert len([name for name in one if name.startswith("openreferral/services/")]) > 2 * CHUNK
     assert one.keys() == two.keys()
     assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_pages_read_by_workers_go_into_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LO_STATIC_NO_CACHE", raising=False)
+    make(220, tmp_path / "content")
+    files = len(list((tmp_path / "content").rglob("*.md")))
+    figures = []
+    for out in ("one", "two"):
+        result = run(
+            "build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / out),
+            "--today", TODAY, "--format", "json", "--cache-dir", str(tmp_path / "cache"),
+        )
+        assert result.exit_code == 0, result.stdout
+        figures.append(json.loads(result.stdout)["cache"])
+    # Read and analysed: every file missed the first time and hit the second.
+    assert figures[0]["misses"] == 2 * files + 1 and figures[0]["hits"] == 0
+    assert figures[1]["hits"] == 2 * files and figures[1]["misses"] == 1  # a new --out
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
