@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 
 from . import resources
 from .a11y import run_pa11y
@@ -27,7 +26,7 @@ from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
-from .markdown import check_links, make_markdown, parse_page
+from .markdown import Markdown, check_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
@@ -85,7 +84,7 @@ class Checked:
     pages: list[Page]
     assets: list[str]
     coverage: Coverage
-    markdown: MarkdownIt
+    markdown: Markdown
     glossary: Glossary
     report: Report = field(default_factory=Report)
     search: SearchIndex | None = None
@@ -248,6 +247,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     if options.cache is not None:
         options.cache.remember_written(options.out_dir, keys)
         options.cache.save()
+        options.cache.prune()
     checked.stages["total"] = time.perf_counter() - started
     # The figure the speed target is about: validate, render and write, without search
     # indexing, printing leaflets or the optional accessibility run.

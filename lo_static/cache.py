@@ -81,6 +81,7 @@ class BuildCache:
     counts: Counter[str] = field(default_factory=Counter)
     """Lookups by kind and outcome (`read hit`, `analysis miss`, ...)."""
     _pending: dict[str, Any] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -99,6 +100,8 @@ class BuildCache:
         value = self._load(kind, key)
         with self._lock:  # the offline zip looks entries up from several threads
             self.counts[f"{kind} {'miss' if value is None else 'hit'}"] += 1
+            if value is not None:
+                self._used.add(f"{kind}/{key}")
         return value
 
     def _load(self, kind: str, key: str) -> Any | None:
@@ -117,6 +120,7 @@ class BuildCache:
         if self.folder is not None:
             with self._lock:
                 self._pending[f"{kind}/{key}"] = value
+                self._used.add(f"{kind}/{key}")
 
     def save(self) -> None:
         """Write what this build stored. Best effort: a cache that cannot be written only makes
@@ -130,6 +134,22 @@ class BuildCache:
             except OSError:
                 return
         self._pending.clear()
+
+    def prune(self) -> int:
+        """Once the cache holds more than twice what this build used, delete the rest (what
+        older versions of the content made), so it cannot grow for ever. Returns how many
+        entries were deleted."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        entries = [path for path in self.folder.glob("*/*/*") if path.is_file()]
+        if len(entries) <= 2 * len(self._used):
+            return 0
+        removed = 0
+        for path in entries:
+            if f"{path.parent.parent.name}/{path.name}" not in self._used:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.folder is not None

@@ -323,15 +323,20 @@ def _print_name(url: str, print_marks: bool) -> str:
     default=None,
     help="Also check the site already built in this folder with pa11y-ci.",
 )
+@_cache_options
 def check_command(
     content_dir: Path,
     today: datetime | None,
     output_format: str,
     strict: bool,
     a11y_dir: Path | None,
+    cache_dir: Path,
+    no_cache: bool,
 ) -> None:
-    """Check the content and write nothing."""
-    options = BuildOptions(content_dir, Path("dist"), _today(today), strict)
+    """Check the content; write nothing but the build cache."""
+    options = BuildOptions(
+        content_dir, Path("dist"), _today(today), strict, cache=_cache(cache_dir, no_cache)
+    )
     try:
         checked = check(options)
         if a11y_dir is not None:
@@ -339,6 +344,8 @@ def check_command(
     except LoStaticError as error:
         _fail(error, output_format)
         return
+    if options.cache is not None:
+        options.cache.save()  # so a build after the check need not read the files again
     failed = checked.report.has_errors(strict)
     _print_report(checked.report, output_format, ok=not failed)
     if failed:

@@ -205,3 +205,28 @@ def test_the_demo_rebuilds_exactly_after_an_edit(tmp_path: Path) -> None:
 def test_keys_keep_their_parts_apart() -> None:
     assert key_of("ab", "c") != key_of("a", "bc")
     assert key_of("a") != key_of(b"a", b"")
+
+
+def test_the_cache_keeps_only_what_recent_builds_use(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    used = [
+        p for kind in ("read", "analysis") for p in (site.cache / kind).rglob("*") if p.is_file()
+    ]
+    stale = site.cache / "read" / "00"
+    stale.mkdir(parents=True, exist_ok=True)
+    for number in range(3 * sum(1 for p in site.cache.rglob("*") if p.is_file())):
+        (stale / f"00{number:062x}").write_bytes(b"lo-static-cache 1\nold")
+    site.rebuild()
+    left = {p for p in site.cache.rglob("*") if p.is_file()}
+    assert not any(p.parent == stale for p in left)
+    assert set(used) <= left  # the pages, unchanged, were read from these again
+
+
+def test_a_check_fills_the_cache_for_the_build_after_it(tmp_path: Path) -> None:
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    cache = str(tmp_path / "cache")
+    result = run("check", "--content", str(tmp_path / "content"), "--today", TODAY,
+                 "--cache-dir", cache)
+    assert result.exit_code == 0, result.output
+    report = build(tmp_path / "content", tmp_path / "dist", "--cache-dir", cache)
+    assert cache_figures(report)["misses"] == 1  # only the record of what the last build wrote
