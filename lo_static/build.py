@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from markdown_it import MarkdownIt
 
 from . import resources
 from .a11y import run_pa11y
@@ -26,7 +27,7 @@ from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
-from .markdown import Markdown, check_links, make_markdown, parse_page
+from .markdown import check_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
@@ -84,7 +85,7 @@ class Checked:
     pages: list[Page]
     assets: list[str]
     coverage: Coverage
-    markdown: Markdown
+    markdown: MarkdownIt
     glossary: Glossary
     report: Report = field(default_factory=Report)
     search: SearchIndex | None = None
