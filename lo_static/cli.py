@@ -37,10 +37,6 @@ from .config import load_config
 from .diagnostics import Report, format_github, format_json, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
 from .leaflets import pdf_label
-from .oruk_import import ImportOptions, import_feed, read_feed
-from .oruk_import import format_text as format_import_text
-from .preview import PreviewOptions
-from .preview import run as run_preview
 from .review_report import FORMATTERS as REVIEW_FORMATTERS
 from .review_report import build_report as build_review_report
 from .review_report import format_markdown as format_review_markdown
@@ -375,6 +371,9 @@ def serve_command(
     """Preview the site in a browser: rebuild on every change and reload the page.
 
     Never touches dist/. While the content has errors, every page shows them instead."""
+    from .preview import PreviewOptions  # imported when used: it needs watchfiles
+    from .preview import run as run_preview
+
     options = PreviewOptions(content_dir, out_dir, port, today.date() if today else None)
     try:
         run_preview(options, lambda line: click.echo(line, err=True))
@@ -480,6 +479,10 @@ def import_oruk_command(
         max_months = load_config(content_dir, content_dir.as_posix())[0].review.max_months
     except ConfigError:
         max_months = 12
+    # Imported when used: HTML cleaning (nh3, markdownify, ftfy) would slow every other command.
+    from .oruk_import import ImportOptions, import_feed, read_feed
+    from .oruk_import import format_text as format_import_text
+
     options = ImportOptions(content_dir, content_dir.as_posix(), _today(today), update, max_months)
     try:
         result = import_feed(read_feed(feed, feed.as_posix()), options)
