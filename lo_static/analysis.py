@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from .cache import BuildCache, key_of
 from .config import SiteConfig
 from .content import Page, output_path
@@ -25,6 +23,7 @@ from .glossary import Glossary, check_acronyms, search_keywords
 from .markdown import (
     Link,
     LinkResolver,
+    Markdown,
     headings,
     iter_links,
     parse_page,
@@ -124,7 +123,7 @@ class Work:
     """Everything the per-page work needs besides the page (inherited by forked workers)."""
 
     pages: list[Page]
-    md: MarkdownIt
+    md: Markdown
     glossary: Glossary
     config: SiteConfig
     today: date

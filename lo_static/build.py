@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from . import resources
 from .a11y import run_pa11y
 from .analysis import POOL_MINIMUM, LinkTargets, Work, analyse_pages
@@ -27,7 +25,7 @@ from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
-from .markdown import check_links, make_markdown, parse_page
+from .markdown import Markdown, check_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
@@ -85,7 +83,7 @@ class Checked:
     pages: list[Page]
     assets: list[str]
     coverage: Coverage
-    markdown: MarkdownIt
+    markdown: Markdown
     glossary: Glossary
     report: Report = field(default_factory=Report)
     search: SearchIndex | None = None

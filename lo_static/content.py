@@ -69,8 +69,9 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)
     """Front matter after validation: dates are `date` objects, absent fields are absent."""
     readable: bool = True
-    tokens: list[Any] = field(default_factory=list)
-    """The body's parse tree while it is being analysed (see analysis.py); empty afterwards."""
+    tokens: Any = field(default_factory=list)
+    """The parsed body (a `markdown.Document`) while it is being analysed (see analysis.py);
+    `[]` before and after, when what needs it uses what the analysis kept or parses again."""
     anchors: set[str] = field(default_factory=set)
     links: list[Any] = field(default_factory=list)
     """Every link and image in the body (`markdown.Link`), found by the analysis."""

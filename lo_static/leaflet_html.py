@@ -12,12 +12,11 @@ from typing import Any
 
 import segno
 from jinja2 import Environment
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .content import Page, output_path
 from .leaflets import Leaflet
-from .markdown import render_body
+from .markdown import Markdown, render_body
 from .pdf import PrintJob
 from .render import make_environment, with_defaults
 from .schema import FIELDS
@@ -53,7 +52,7 @@ class LeafletLayout:
     def __init__(
         self,
         model: SiteModel,
-        md: MarkdownIt,
+        md: Markdown,
         templates_dir: Path,
         content_dir: Path,
         print_marks: bool = False,

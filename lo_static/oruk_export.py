@@ -23,11 +23,10 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from .config import SiteConfig
 from .content import Page, output_path
 from .diagnostics import Diagnostic
+from .markdown import Document, Markdown
 from .parallel import fork_map
 from .rules import problem
 from .schema import AGE_GROUPS, NEED_TYPES, SERVICE_LEVELS, TOPICS
@@ -324,8 +323,7 @@ def _attributes(sid: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- Description: summary, then the body as plain text ---------------------------------------
 
-_PLAIN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_PLAIN.enable("table")
+_PLAIN = Markdown()
 
 
 def description(page: Page) -> str:
@@ -340,66 +338,12 @@ def description(page: Page) -> str:
 
 
 def plain_text(markdown: str) -> str:
-    return plain_text_of(_PLAIN.parse(markdown, {}))
+    return plain_text_of(_PLAIN.parse(markdown))
 
 
-def plain_text_of(tokens: list[Any]) -> str:
-    blocks: list[str] = []
-    group: list[str] = []  # list items or table rows, one per line
-    lists: list[list[int]] = []  # per open list: [next number] (or [0] for bullets)
-    marker = ""
-    row: list[str] | None = None
-    for token in tokens:
-        kind = token.type
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            start = int(token.attrs.get("start", 1) or 1) if kind == "ordered_list_open" else 0
-            lists.append([start])
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-            if not lists:
-                blocks.append("\n".join(group))
-                group = []
-        elif kind == "list_item_open":
-            number = lists[-1][0]
-            marker = f"{number}. " if number else "- "
-            if number:
-                lists[-1][0] += 1
-        elif kind == "tr_open":
-            row = []
-        elif kind == "tr_close" and row is not None:
-            group.append(" | ".join(row))
-            row = None
-        elif kind == "table_close":
-            blocks.append("\n".join(group))
-            group = []
-        elif kind == "inline":
-            text = _inline_text(token.children or [])
-            if row is not None:
-                row.append(text)
-            elif lists:
-                indent = "  " * (len(lists) - 1)
-                group.append(f"{indent}{marker}{text}" if marker else f"{indent}  {text}")
-                marker = ""
-            elif text:
-                blocks.append(text)
-        elif kind in ("code_block", "fence"):
-            text = token.content.rstrip("\n")
-            (group if lists else blocks).append(text)
-    return "\n\n".join(block for block in blocks if block.strip()).strip()
-
-
-def _inline_text(children: list[Any]) -> str:
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type == "softbreak":
-            parts.append(" ")
-        elif child.type == "hardbreak":
-            parts.append("\n")
-        elif child.type == "image":
-            parts.append(child.content)
-    return "".join(parts).strip()
+def plain_text_of(document: Document) -> str:
+    """A parsed body as plain text: made by the parser's one pass (see `markdown.Document`)."""
+    return document.plain
 
 
 # --- The whole export ---------------------------------------------------------------------------

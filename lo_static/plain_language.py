@@ -1,7 +1,7 @@
 """Plain language and easy read (CoP 4.7, 4.12): sentence and paragraph length, alt text,
 easy-read versions where the checklist requires them, and a readability score.
 
-Works on the Markdown token stream, so every finding has its file line.
+Works on the parsed Markdown (`markdown.Document`), so every finding has its file line.
 """
 
 from __future__ import annotations
@@ -34,19 +34,19 @@ class Block:
 
 
 def text_blocks(page: Page) -> Iterator[Block]:
-    """Paragraphs, list items and table cells of the body, as plain text (no markup)."""
-    for token in page.tokens:
-        if token.type != "inline" or not token.map:
-            continue
+    """Paragraphs, list items, table cells and headings of the body, as plain text (no
+    markup)."""
+    for block in page.tokens.blocks:
         parts: list[str] = []
-        for child in token.children or ():
-            if child.type in ("text", "code_inline"):
-                parts.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
+        for item in block.items:
+            kind = item[0]
+            if kind == "t" or kind == "c":
+                parts.append(item[1])
+            elif kind == "s" or kind == "h":
                 parts.append("\n")
         text = "".join(parts).strip()
         if text:
-            yield Block(text, page.body_line + token.map[0])
+            yield Block(text, page.body_line + block.line)
 
 
 def sentences(text: str) -> list[str]:
@@ -61,17 +61,15 @@ def words(text: str) -> list[str]:
 def check_alt_text(page: Page) -> list[Diagnostic]:
     """Every image needs alt text describing it (WCAG 1.1.1)."""
     found = []
-    for token in page.tokens:
-        if token.type != "inline" or not token.map:
-            continue
-        for child in token.children or ():
-            if child.type == "image" and not child.content.strip():
+    for block in page.tokens.blocks:
+        for item in block.items:
+            if item[0] == "i" and not item[1].strip():
                 found.append(
                     problem(
                         "image-alt",
                         page.display,
-                        page.body_line + token.map[0],
-                        f"the image '{child.attrs.get('src', '')}' has no description; write "
+                        page.body_line + block.line,
+                        f"the image '{item[2]}' has no description; write "
                         "one between the brackets, like ![A parent talking to a teacher](...)",
                     )
                 )

@@ -20,7 +20,6 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import site as site_module
@@ -30,7 +29,7 @@ from .api import pages_json
 from .content import Page, output_path
 from .glossary import search_keywords
 from .leaflets import Leaflet, pdf_label
-from .markdown import headings, render_body
+from .markdown import Markdown, headings, render_body
 from .oruk_export import file_count as open_referral_count
 from .oruk_export import open_referral_files
 from .parallel import fork_map
@@ -142,7 +141,7 @@ class Renderer:
     def __init__(
         self,
         model: SiteModel,
-        md: MarkdownIt,
+        md: Markdown,
         templates_dir: Path,
         printed: dict[str, PrintedPdf] | None = None,
         workers: int = 1,

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 
-from lo_static.markdown import make_markdown
+from lo_static import content
+from lo_static.markdown import make_markdown, render_body
 from tests.browser_helpers import PUBLISHED, browser, open_page, server, site_root
 from tests.conftest import REPO, SiteDir, run
 
@@ -245,7 +246,9 @@ WIDE_PICTURE = (
 def test_long_tables_links_code_and_pictures_fit_within_the_paper(
     browser: Browser, server: str
 ) -> None:
-    html = make_markdown().render(STRESS, {"print_url_for": lambda rel: None})
+    stress = content.Page(rel="about/stress.md", display="about/stress.md", kind="page")
+    stress.body = STRESS
+    html = render_body(make_markdown(), stress, lambda rel: None, print_url_for=lambda rel: None)
     assert 'class="app-table-wrap"' in html and "<pre>" in html
     html += WIDE_PICTURE
     page = open_for_print(browser, server, PAGES["long-page"])
