@@ -293,7 +293,7 @@ def print_leaflets(
         model, checked.markdown, options.templates, options.content_dir, print_marks
     )
     started = time.perf_counter()
-    printed = print_all(layout.jobs(chosen))
+    printed = print_all(layout.jobs(chosen), cache=options.cache)
     checked.print_seconds = time.perf_counter() - started
     for leaflet in chosen:
         checked.report.extend(check_fit(leaflet, printed[leaflet.url].pages))

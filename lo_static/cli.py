@@ -291,6 +291,7 @@ def _cache_summary(checked: Checked, cache: BuildCache | None) -> dict[str, obje
         "misses": cache.misses,
         "reused_files": checked.reused,
         "zip_entries_reused": cache.counts["zip hit"],
+        "leaflets_reused": cache.counts["pdf hit"],
     }
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+from .cache import BuildCache, hash_files, key_of
 
 PDF_VARIANT = "pdf/ua-1"
 
@@ -42,19 +45,53 @@ class PrintedPdf:
     pages: int
 
 
-def print_all(jobs: list[PrintJob], workers: int | None = None) -> dict[str, PrintedPdf]:
-    """Print every job, in parallel across the machine's cores; results keyed by `job.url`."""
+def print_all(
+    jobs: list[PrintJob], workers: int | None = None, cache: BuildCache | None = None
+) -> dict[str, PrintedPdf]:
+    """Print every job, in parallel across the machine's cores; results keyed by `job.url`.
+
+    A job printed by an earlier build from the same HTML, stylesheet and files comes from the
+    `cache` (WeasyPrint writes the same bytes for the same input, fonts and version)."""
+    printed: dict[str, PrintedPdf] = {}
+    keys = {job.url: job_key(job) for job in jobs}
+    todo = []
+    for job in jobs:
+        stored = cache.get("pdf", keys[job.url]) if cache is not None else None
+        if isinstance(stored, PrintedPdf):
+            printed[job.url] = stored
+        else:
+            todo.append(job)
+    for job, pdf in zip(todo, _print_jobs(todo, workers), strict=True):
+        printed[job.url] = pdf
+        if cache is not None:
+            cache.put("pdf", keys[job.url], pdf)
+    return {job.url: printed[job.url] for job in jobs}
+
+
+def _print_jobs(jobs: list[PrintJob], workers: int | None) -> list[PrintedPdf]:
     if not jobs:
-        return {}
+        return []
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     if workers == 1:
-        return {job.url: print_pdf(job) for job in jobs}
+        return [print_pdf(job) for job in jobs]
     # A fork server starts workers from a clean process that has imported WeasyPrint once,
     # which is safe even when the caller runs threads (a preview server, a test's web server).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["lo_static.pdf", "weasyprint"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return dict(zip((job.url for job in jobs), pool.map(print_pdf, jobs), strict=True))
+        return list(pool.map(print_pdf, jobs))
+
+
+_FILE_URL = re.compile(r"""file://[^\s"'()<>]+""")
+
+
+def job_key(job: PrintJob) -> str:
+    """The cache key of a job: its HTML and stylesheet, and the bytes of every local file they
+    name (pictures; the fonts are the templates', in the code's fingerprint)."""
+    text = "\0".join([job.url, job.html, job.stylesheet, job.back_html, str(job.pad_to)])
+    files = sorted(set(_FILE_URL.findall(text)))
+    paths = [Path(unquote(urlparse(url).path)) for url in files]
+    return key_of("pdf", text, *job.roots, hash_files(paths), PDF_VARIANT)
 
 
 def print_pdf(job: PrintJob) -> PrintedPdf:
