@@ -7,6 +7,7 @@ its line. Problems become diagnostics; a file that cannot be read is still repor
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import stat
@@ -121,8 +122,12 @@ class Page:
         return self.yaml.line_of(tuple(key), self.fm_end_line)
 
 
+@functools.lru_cache(maxsize=65536)
 def output_path(rel: str) -> str:
-    """Pretty URL file for a content path: `a/b.md` → `a/b/index.html`."""
+    """Pretty URL file for a content path: `a/b.md` → `a/b/index.html`.
+
+    Remembered: a large site asks for the same few thousand paths hundreds of thousands of
+    times (every link, breadcrumb and listing)."""
     path = rel[: -len(EASY_READ_SUFFIX)] if rel.endswith(EASY_READ_SUFFIX) else rel[:-3]
     suffix = "easy-read/index.html" if rel.endswith(EASY_READ_SUFFIX) else "index.html"
     parts = PurePosixPath(path)
