@@ -132,8 +132,7 @@ class Work:
 
 def analyse_page(page: Page, work: Work) -> Analysis:
     """Parse, check and render one readable page; the parse tree is dropped afterwards."""
-    parse_page(work.md, page)
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = parse_page(work.md, page)
     found += check_alt_text(page)
     found += check_acronyms(page, work.glossary)
     if page.is_easy_read:

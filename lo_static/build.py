@@ -452,9 +452,8 @@ def readability_rows(content_dir: Path) -> list[dict[str, object]]:
     md = make_markdown()
     rows: list[dict[str, object]] = []
     for page in discover(content_dir, options.display_root).pages:
-        if not page.readable:
-            continue
-        parse_page(md, page)
+        if not page.readable or parse_page(md, page):
+            continue  # a body the parser could not read: `lo-static check` reports it
         score = readability(page)
         if not score.words:
             continue

@@ -32,6 +32,7 @@ import pyromark
 
 from .content import Page
 from .diagnostics import Diagnostic
+from .errors import LoStaticError
 from .glossary import GLOSSARY_CLOSE, Glossary, glossary_link_open, mark_terms, use_glossary
 from .rules import problem
 
@@ -55,9 +56,17 @@ class Markdown:
         self.glossary: Glossary | None = None
 
     def parse(self, text: str) -> Document:
-        """Parse a body. Never raises on any text (see tests/test_markdown_parser.py: pulldown-
-        cmark is fuzzed, and pyromark turns a Rust panic into an exception that is not an
-        `Exception`, which no caller would expect)."""
+        """Parse a body. No text is known to make the parser fail (tests/test_markdown_parser.py
+        fuzzes it); should one ever do so, `UnreadableMarkdown` says so, as pyromark turns a Rust
+        panic into an exception that is not an `Exception` and that nothing else would catch."""
+        try:
+            return self._parse(text)
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as error:  # a Rust panic is a BaseException, not an Exception
+            raise UnreadableMarkdown(f"{type(error).__name__}: {error}") from error
+
+    def _parse(self, text: str) -> Document:
         glossary = self.glossary
         if glossary is not None and not glossary.may_be_used_in(text):
             glossary = None  # nothing to mark: no need to look in every piece of text
@@ -82,10 +91,26 @@ def make_markdown(glossary: Glossary | None = None) -> Markdown:
     return md
 
 
-def parse_page(md: Markdown, page: Page) -> None:
-    """Parse the body and record its heading anchors."""
-    page.tokens = md.parse(page.body)
+class UnreadableMarkdown(LoStaticError):
+    """The Markdown parser failed on a body (a fault in the parser or in lo-static)."""
+
+
+def parse_page(md: Markdown, page: Page) -> list[Diagnostic]:
+    """Parse the body and record its heading anchors. Should the parser fail, the page gets an
+    empty body and the problem is returned, to be reported at the body's first line."""
+    try:
+        page.tokens = md.parse(page.body)
+    except UnreadableMarkdown as error:
+        page.tokens = Document([], [], [], [], "")
+        page.anchors = set()
+        message = (
+            f"the text under the front matter could not be read as Markdown ({error}); this is a"
+            " fault in lo-static, not in your writing: tell the site's maintainers, and until it"
+            " is fixed, undo your latest change to this text or rewrite the part you changed"
+        )
+        return [problem("unreadable-markdown", page.display, page.body_line, message)]
     page.anchors = {anchor for _level, anchor, _text in page.tokens.headings}
+    return []
 
 
 def headings(page: Page, level: int = 2) -> list[tuple[str, str]]:

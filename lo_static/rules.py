@@ -32,6 +32,11 @@ RULES: dict[str, Rule] = {
         Rule("file-too-large", E, "A Markdown file is at most 1 MB."),
         Rule("unreadable-file", E, "Every file in the content folder can be read."),
         Rule(
+            "unreadable-markdown",
+            E,
+            "The Markdown reader can read every page's text (a failure is a fault in lo-static).",
+        ),
+        Rule(
             "hidden-characters",
             E,
             "No invisible characters (bidirectional controls, zero-width spaces, invisible "

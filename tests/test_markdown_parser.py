@@ -10,12 +10,18 @@ report.
 
 from __future__ import annotations
 
+import json
+import shutil
 import string
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lo_static import markdown
+from lo_static.cli import main
 from lo_static.content import Page
 from lo_static.markdown import (
     SAFE_SCHEMES,
@@ -27,6 +33,7 @@ from lo_static.markdown import (
     scheme_of,
 )
 from lo_static.plain_language import text_blocks
+from tests.conftest import MINIMAL, TODAY
 
 MD = make_markdown()
 
@@ -45,18 +52,52 @@ def render(body: str) -> str:
 
 
 def parses_and_renders(body: str) -> None:
-    """Parsing and rendering return (a Rust panic is a BaseException: name it if one comes)."""
+    """Parsing and rendering return, and the parser reads the body (a Rust panic would come
+    back as an `unreadable-markdown` problem: name the body if one comes)."""
     try:
         page = page_of(body)
-        parse_page(MD, page)
+        problems = parse_page(MD, page)
+        assert not problems, f"the parser failed on {body[:80]!r}: {problems[0].message}"
         assert isinstance(page.tokens, Document)
         assert isinstance(render_body(MD, page, lambda rel: None), str)
         list(iter_links(page))
         list(text_blocks(page))
     except Exception:
         raise
-    except BaseException as error:  # pyo3_runtime.PanicException
+    except BaseException as error:  # pyo3_runtime.PanicException, had parse let one through
         pytest.fail(f"the parser panicked on {body[:80]!r}: {type(error).__name__}: {error}")
+
+
+class FakePanic(BaseException):
+    """Stands in for pyo3_runtime.PanicException, which derives from BaseException."""
+
+
+def test_a_parser_failure_is_a_problem_at_the_body_never_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def panic(text: str) -> None:
+        raise FakePanic("index out of bounds")
+
+    monkeypatch.setattr(markdown, "_events", panic)
+    page = page_of("Some text.", body_line=9)
+    [problem] = parse_page(MD, page)
+    assert (problem.code, problem.path, problem.line) == ("unreadable-markdown", page.display, 9)
+    assert "FakePanic: index out of bounds" in problem.message
+    assert render_body(MD, page, lambda rel: None) == ""
+    # Through the command line: the page's file and line, exit status 1, no traceback.
+    site = tmp_path / "site"
+    shutil.copytree(MINIMAL, site)
+    result = CliRunner().invoke(
+        main, ["check", "--content", str(site), "--today", TODAY, "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    codes = {p["code"] for p in json.loads(result.stdout)["problems"]}
+    assert "unreadable-markdown" in codes
+    assert "Traceback" not in result.output
+    # Interrupting a build is never turned into a problem.
+    monkeypatch.setattr(markdown, "_events", lambda text: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        parse_page(MD, page_of("x"))
 
 
 DEEP = 10_000
