@@ -156,7 +156,7 @@ def analyse_page(page: Page, work: Work) -> Analysis:
         linked=tuple(sorted(linked_paths(page, links))),
         words=word_counts(page),
     )
-    page.tokens = []
+    page.tokens = None
     return result
 
 

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from xml.parsers import expat
 
@@ -25,6 +25,9 @@ from .parallel import default_workers, fork_map
 from .rules import problem
 from .schema import KIND_FOLDERS
 from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
+
+if TYPE_CHECKING:
+    from .markdown import Document
 
 EASY_READ_SUFFIX = ".easy-read.md"
 DATA_FILES = {"site.yaml", "glossary.yaml"}
@@ -70,9 +73,9 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)
     """Front matter after validation: dates are `date` objects, absent fields are absent."""
     readable: bool = True
-    tokens: Any = field(default_factory=list)
-    """The parsed body (a `markdown.Document`) while it is being analysed (see analysis.py);
-    `[]` before and after, when what needs it uses what the analysis kept or parses again."""
+    tokens: Document | None = None
+    """The parsed body while it is being analysed (see analysis.py); None before and after,
+    when what needs it uses what the analysis kept or parses again."""
     anchors: set[str] = field(default_factory=set)
     links: list[Any] = field(default_factory=list)
     """Every link and image in the body (`markdown.Link`), found by the analysis."""
