@@ -7,6 +7,7 @@ full report and leave the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from .markdown import Markdown, check_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
-from .oruk_export import check_open_referral
+from .oruk_export import ExportedService, check_open_referral, export_services
 from .parallel import default_workers
 from .pdf import PrintedPdf, print_all
 from .plain_language import (
@@ -86,6 +87,8 @@ class Checked:
     markdown: Markdown
     glossary: Glossary
     report: Report = field(default_factory=Report)
+    open_referral: list[ExportedService] | None = None
+    """Each published service's Open Referral record (made when the front matter is valid)."""
     search: SearchIndex | None = None
     printed: dict[str, PrintedPdf] = field(default_factory=dict)
     """Leaflet PDFs made by the build, by URL."""
@@ -162,8 +165,11 @@ def check(options: BuildOptions) -> Checked:
         checklist_display = _display_checklist(options.checklist)
         report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
         workers = options.workers or default_workers(len(tree.pages), POOL_MINIMUM)
-        report.extend(check_open_referral(tree.pages, config, workers))
-    return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report)
+        exported = export_services(tree.pages, config, workers, options.cache)
+        report.extend(check_open_referral(tree.pages, exported))
+    else:
+        exported = None
+    return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report, exported)
 
 
 def site_model(checked: Checked, options: BuildOptions) -> SiteModel:
@@ -222,9 +228,29 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     checked.reused = len(reused)
     workers = options.workers or default_workers(len(model.pages), POOL_MINIMUM)
     renderer = Renderer(
-        model, checked.markdown, options.templates, checked.printed, workers, skip=set(reused)
+        model,
+        checked.markdown,
+        options.templates,
+        checked.printed,
+        workers,
+        skip=set(reused),
+        open_referral=checked.open_referral,
     )
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
+    # Files made in full every build (the Open Referral export, sitemap, PDFs, ...) are also
+    # linked from the previous site when their bytes are the same: writing thousands of small
+    # files costs far more than hashing them.
+    same_bytes: list[tuple[str, Path]] = []
+
+    def changed_files() -> Iterator[tuple[str, bytes]]:
+        for url, data in renderer.render_all():
+            if url not in keys:
+                keys[url] = key_of("bytes", data)
+                path = reusable(options.out_dir, url, keys[url], previous)
+                if path is not None:
+                    same_bytes.append((url, path))
+                    continue
+            yield url, data
 
     def finish(staging: Path) -> None:
         checked.stages["render_write"] = time.perf_counter() - writing
@@ -241,7 +267,12 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     with progress(renderer.count() + len(copies)) as update:
         writing = time.perf_counter()
         written = write_site(
-            options.out_dir, renderer.render_all(), copies, update, finish, reused.items()
+            options.out_dir,
+            changed_files(),
+            copies,
+            update,
+            finish,
+            itertools.chain(reused.items(), same_bytes),
         )
     if options.cache is not None:
         options.cache.remember_written(options.out_dir, keys)

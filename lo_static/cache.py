@@ -1,11 +1,14 @@
 """The build cache: what earlier builds learnt, kept by content hash so a rebuild redoes only what
 changed.
 
-Three kinds of entry, each found by a SHA-256 key of everything its value depends on:
+Each entry is found by a SHA-256 key of everything its value depends on:
 
 - a Markdown file as read (front matter parsed, problems found), by its bytes and path;
 - a page's analysis (parse, page checks, body HTML), by the file's key plus the glossary and
   settings it depends on; the statuses of the pages it links to are kept with it and compared;
+- a service's Open Referral record and its problems, by the file's key, the settings and the
+  provider's name as the export spells it (kept together in one bundle file, see `bundle`);
+- a leaflet's PDF, and each file of the offline zip as compressed, by what they are made from;
 - the files the last build wrote, each with the key it was rendered from, so an output whose key
   is unchanged is linked from the previous site instead of rendered again.
 
@@ -82,6 +85,9 @@ class BuildCache:
     """Lookups by kind and outcome (`read hit`, `analysis miss`, ...)."""
     _pending: dict[str, Any] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
+    _bundles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Bundles read or stored this build, by kind (see `bundle`)."""
+    _changed_bundles: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -122,11 +128,41 @@ class BuildCache:
                 self._pending[f"{kind}/{key}"] = value
                 self._used.add(f"{kind}/{key}")
 
+    # --- bundles: many small entries of one kind in one file ----------------------------------
+
+    def bundle(self, kind: str) -> dict[str, Any]:
+        """Every entry of `kind` the last build kept, by key, read from one file: one read for
+        thousands of small entries (one per service, say) instead of one file each."""
+        if kind not in self._bundles:
+            stored = self._load("bundle", kind) if self.folder is not None else None
+            self._bundles[kind] = stored if isinstance(stored, dict) else {}
+        return self._bundles[kind]
+
+    def get_in(self, kind: str, key: str) -> Any | None:
+        """The entry `key` of the bundle `kind`, or None; counted like `get`."""
+        value = self.bundle(kind).get(key)
+        self.counts[f"{kind} {'miss' if value is None else 'hit'}"] += 1
+        return value
+
+    def keep_bundle(self, kind: str, entries: dict[str, Any]) -> None:
+        """Make `entries` the bundle `kind` when the build succeeds: what this build used, so
+        entries for content that has gone are dropped as they are replaced."""
+        if self.folder is not None and entries != self._bundles.get(kind):
+            self._bundles[kind] = entries
+            self._changed_bundles.add(kind)
+
     def save(self) -> None:
         """Write what this build stored. Best effort: a cache that cannot be written only makes
         the next build slower."""
         if self.folder is None:
             return
+        for kind in sorted(self._changed_bundles):
+            try:
+                data = pickle.dumps(self._bundles[kind], protocol=5)
+                _write_atomic(self._path("bundle", kind), FORMAT + data)
+            except OSError:
+                return
+        self._changed_bundles.clear()
         for name, value in self._pending.items():
             kind, key = name.split("/", 1)
             try:
@@ -153,6 +189,8 @@ class BuildCache:
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.folder is not None
+        if kind == "bundle":
+            return self.folder / f"{key}.bundle"
         return self.folder / kind / key[:2] / key
 
     # --- what the last build wrote -------------------------------------------------------------

@@ -292,6 +292,7 @@ def _cache_summary(checked: Checked, cache: BuildCache | None) -> dict[str, obje
         "reused_files": checked.reused,
         "zip_entries_reused": cache.counts["zip hit"],
         "leaflets_reused": cache.counts["pdf hit"],
+        "open_referral_reused": cache.counts["open-referral hit"],
     }
 
 

@@ -5,10 +5,11 @@ Pure functions: a `SiteModel` (or the checked pages and settings) in, `{output p
 Nothing reads the clock, so the same content gives the same bytes; every id is a UUID derived
 with uuid5 from a fixed namespace, so ids survive rebuilds (and, with an `id` field, renames).
 
-`check_open_referral()` runs at check time: a service that cannot be exported validly is a
-content error (`open-referral`) naming the file. It checks the required fields and formats this
-module relies on with a small built-in table, so the build never depends on the ORUK schema
-files (the tests validate the output against them). See docs/open-referral.md for the mapping.
+`export_services()` and `check_open_referral()` run at check time: a service that cannot be
+exported validly is a content error (`open-referral`) naming the file. It checks the required
+fields and formats this module relies on with a small built-in table, so the build never depends
+on the ORUK schema files (the tests validate the output against them). See docs/open-referral.md
+for the mapping.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .cache import BuildCache, key_of
 from .config import SiteConfig
 from .content import Page, output_path
 from .diagnostics import Diagnostic
@@ -38,6 +41,8 @@ SERVICES = f"{FOLDER}/services.json"
 TAXONOMIES = f"{FOLDER}/taxonomies.json"
 TAXONOMY_TERMS = f"{FOLDER}/taxonomy_terms.json"
 ORGANIZATIONS = f"{FOLDER}/organizations.json"
+BUNDLE = "open-referral"
+"""The build cache's bundle of exported services."""
 
 NAMESPACE = uuid.UUID("9f8a9d74-7aaa-50c4-bb11-f87053c6a206")
 """uuid5(NAMESPACE_URL, "https://lo-static.invalid/open-referral"): the root of every id.
@@ -357,21 +362,82 @@ def exported_services(pages: list[Page]) -> list[Page]:
     ]
 
 
-def open_referral_files(model: SiteModel, workers: int = 1) -> dict[str, bytes]:
-    """Every file of the export: output path → bytes, in a fixed order. Each service's
-    document is made on `workers` processes (see parallel.fork_map)."""
+@dataclass(frozen=True)
+class ExportedService:
+    """One service as the export writes it, made once per build (and kept in the build cache)."""
+
+    rel: str
+    """The service's content path."""
+    id: str
+    problems: tuple[tuple[str, str], ...]
+    """(field path, what is wrong) for each required field or format it lacks."""
+    item: dict[str, Any]
+    """Its entry in services.json."""
+    data: bytes
+    """Its own file, openreferral/services/<id>.json."""
+
+
+def export_services(
+    pages: list[Page], config: SiteConfig, workers: int = 1, cache: BuildCache | None = None
+) -> list[ExportedService]:
+    """Every exported service's record, in page order, made on `workers` processes (see
+    parallel.fork_map). A service whose file, settings and provider spelling are unchanged since
+    the last build comes from the `cache`."""
+    services = exported_services(pages)
+    names = provider_names(services)
+    settings = key_of("open-referral", repr(config))
+    keys = [
+        key_of(settings, page.source_key, page.rel, page.body, _spelling(page, names))
+        for page in services
+    ]
+    made: dict[int, ExportedService] = {}
+    if cache is not None:
+        for index, key in enumerate(keys):
+            stored = cache.get_in(BUNDLE, key)
+            if isinstance(stored, ExportedService):
+                made[index] = stored
+    todo = [index for index in range(len(services)) if index not in made]
+
+    def one(n: int) -> ExportedService:
+        document = service_document(services[todo[n]], config, providers=names)
+        problems = tuple(_unique(document_problems(document)))
+        return ExportedService(
+            services[todo[n]].rel,
+            str(document.get("id", "")),
+            problems,
+            _list_item(document),
+            _dump(document),
+        )
+
+    made.update(zip(todo, fork_map(one, len(todo), workers), strict=True))
+    exported = [made[index] for index in range(len(services))]
+    if cache is not None:
+        cache.keep_bundle(BUNDLE, dict(zip(keys, exported, strict=True)))
+    return exported
+
+
+def _spelling(page: Page, names: dict[str, str]) -> str:
+    """The provider's name as the export spells it for this service (see `provider_names`)."""
+    provider = " ".join(str(page.meta.get("provider", "")).split())
+    return names.get(_normal(provider), provider)
+
+
+def open_referral_files(
+    model: SiteModel, workers: int = 1, exported: list[ExportedService] | None = None
+) -> dict[str, bytes]:
+    """Every file of the export: output path → bytes, in a fixed order. `exported` is what
+    `export_services` made for the model's services at check time; without it, it is made here."""
     config = model.config
     services = model.services
     names = provider_names(services)
-
-    def one(index: int) -> tuple[dict[str, Any], bytes]:
-        document = service_document(services[index], config, providers=names)
-        return _list_item(document), _dump(document)
-
-    made = list(fork_map(one, len(services), workers))
-    files = {SERVICES: _dump(_page([item for item, _ in made]))}
-    for item, data in made:
-        files[f"{FOLDER}/services/{item['id']}.json"] = data
+    if exported is None:
+        exported = export_services(services, config, workers)
+    else:  # made in the content's order; the export lists services in the site's order
+        by_rel = {service.rel: service for service in exported}
+        exported = [by_rel[page.rel] for page in services]
+    files = {SERVICES: _dump(_page([service.item for service in exported]))}
+    for service in exported:
+        files[f"{FOLDER}/services/{service.id}.json"] = service.data
     files[TAXONOMIES] = _dump(_page(taxonomies()))
     files[TAXONOMY_TERMS] = _dump(_page(list(taxonomy_terms().values())))
     files[ORGANIZATIONS] = _dump(_page([
@@ -526,36 +592,32 @@ def _walk(value: Any, kind: str, path: str, found: list[tuple[str, str]]) -> Non
 
 
 def check_open_referral(
-    pages: list[Page], config: SiteConfig, workers: int = 1
+    pages: list[Page], exported: list[ExportedService]
 ) -> list[Diagnostic]:
     """Each published service can be exported as a valid ORUK service, with an id no other
-    service has. Problems point at the front-matter field the bad value comes from. Services
-    are checked on `workers` processes (see parallel.fork_map)."""
+    service has. Problems point at the front-matter field the bad value comes from. `exported`
+    is `export_services(pages, ...)`."""
     found: list[Diagnostic] = []
     owners: dict[str, Page] = {}
     services = exported_services(pages)
-
-    def one(index: int) -> tuple[str, list[tuple[str, str]]]:
-        document = service_document(services[index], config)
-        return str(document.get("id", "")), list(_unique(document_problems(document)))
-
-    for page, (sid, problems) in zip(services, fork_map(one, len(services), workers), strict=True):
-        for path, message in problems:
+    for page, service in zip(services, exported, strict=True):
+        for path, message in service.problems:
             top = re.split(r"[.\[]", path.removeprefix("service."), maxsplit=1)[0]
             line = page.line_of(*_FIELD_OF[top]) if top in _FIELD_OF else 0
             found.append(problem(
                 "open-referral", page.display, line,
                 f"this service cannot be published as Open Referral data: {message}",
             ))
-        if sid in owners:
+        if service.id in owners:
             line = page.line_of("id") if "id" in page.meta else 0
             found.append(problem(
                 "open-referral", page.display, line,
-                f"this service and '{owners[sid].display}' would have the same Open Referral "
-                f"id {sid}; give each service its own 'id' (or remove a copied one)",
+                f"this service and '{owners[service.id].display}' would have the same Open "
+                f"Referral id {service.id}; give each service its own 'id' (or remove a copied "
+                "one)",
             ))
         else:
-            owners[sid] = page
+            owners[service.id] = page
     return found
 
 

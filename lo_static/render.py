@@ -30,8 +30,8 @@ from .content import Page, output_path
 from .glossary import search_keywords
 from .leaflets import Leaflet, pdf_label
 from .markdown import Markdown, headings, render_body
+from .oruk_export import ExportedService, open_referral_files
 from .oruk_export import file_count as open_referral_count
-from .oruk_export import open_referral_files
 from .parallel import fork_map
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
@@ -146,8 +146,11 @@ class Renderer:
         printed: dict[str, PrintedPdf] | None = None,
         workers: int = 1,
         skip: set[str] | None = None,
+        open_referral: list[ExportedService] | None = None,
     ) -> None:
         self.model = model
+        self.open_referral = open_referral
+        """The services' Open Referral records made at check time (made again if None)."""
         self.md = md
         self.workers = workers
         """Processes that render the pages (see parallel.fork_map)."""
@@ -192,7 +195,7 @@ class Renderer:
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
-        yield from open_referral_files(self.model, self.workers).items()
+        yield from open_referral_files(self.model, self.workers, self.open_referral).items()
         yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):
             yield url, self.printed[url].data

@@ -83,10 +83,19 @@ def test_a_rebuild_with_nothing_changed_reuses_everything(tmp_path: Path) -> Non
     # Each page is read and analysed; and the record of what the last build wrote.
     assert cache_figures(site.first) == {
         "hits": 0, "misses": 2 * pages + 1, "reused_files": 0, "zip_entries_reused": 0,
-        "leaflets_reused": 0,
+        "leaflets_reused": 0, "open_referral_reused": 0,
     }
+    made_whole = ["openreferral/services.json", "sitemap.xml", "api/pages.json"]
+    made_whole += [
+        f"openreferral/services/{p.name}" for p in (site.out / "openreferral/services").iterdir()
+    ]
+    inodes = {rel: (site.out / rel).stat().st_ino for rel in made_whole}
     figures = cache_figures(site.rebuild())
     assert figures["misses"] == 0 and figures["hits"] == 2 * pages + 1
+    # Files made whole every build come out the same, so they are linked, not written again.
+    assert {rel: (site.out / rel).stat().st_ino for rel in made_whole} == inodes
+    services = len(list((site.out / "openreferral/services").glob("*.json")))
+    assert services > 1 and figures["open_referral_reused"] == services
     assert figures["reused_files"] > pages
     # Everything but Pagefind's files (new names each run) is zipped from the cache.
     files = sum(1 for p in site.out.rglob("*") if p.is_file() and "pagefind" not in p.parts)
@@ -100,6 +109,9 @@ def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
     figures = cache_figures(site.rebuild())
     assert figures["misses"] == 2  # the edited file, read and analysed again
     assert figures["reused_files"] == before - 1
+    # Its Open Referral record (which carries its text) is made again; the others are reused.
+    services = len(list((site.out / "openreferral/services").glob("*.json")))
+    assert figures["open_referral_reused"] == services - 1
     assert b"A new sentence for families." in (
         site.out / "services/speech-therapy/index.html"
     ).read_bytes()
