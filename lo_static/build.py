@@ -257,7 +257,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
         with checked.timed("search"):
             checked.search = index_site(staging, len(model.pages))
         with checked.timed("offline"):
-            finish_offline(staging, key_pages(model), options.cache)
+            finish_offline(staging, key_pages(model), options.cache, options.out_dir)
         if options.a11y:
             with checked.timed("a11y"):
                 checked.report.extend(run_pa11y(staging, page_sources(model)))

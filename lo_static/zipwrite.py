@@ -10,6 +10,7 @@ are more than 65,535 entries or the archive passes 4 GiB.
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,3 +121,36 @@ def _finish(stream: BinaryIO, central: bytearray, count: int) -> int:
         size, start = min(size, _LIMIT_32), min(start, _LIMIT_32)
     stream.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, start, 0))
     return stream.tell()
+
+
+def read_entries(path: Path) -> dict[str, Compressed]:
+    """The entries of a zip this module wrote, as they are stored (nothing is decompressed), by
+    name: so an unchanged file is copied into the next zip instead of compressed again. Empty
+    when the file is missing or not such a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive, path.open("rb") as stream:
+            found: dict[str, Compressed] = {}
+            for info in archive.infolist():
+                if info.compress_type not in (STORED, DEFLATED):
+                    return {}
+                stream.seek(info.header_offset)
+                header = stream.read(30)
+                if len(header) != 30:
+                    return {}
+                signature, *_, crc, packed, size, name_length, extra_length = struct.unpack(
+                    "<IHHHHHIIIHH", header
+                )
+                if (signature, crc, packed, size) != (
+                    0x04034B50, info.CRC, info.compress_size, info.file_size
+                ):
+                    return {}  # not as this module writes it: compress afresh
+                stream.seek(name_length + extra_length, 1)
+                data = stream.read(info.compress_size)
+                if len(data) != info.compress_size:
+                    return {}
+                found[info.filename] = Compressed(
+                    info.compress_type, info.CRC, info.file_size, data
+                )
+            return found
+    except (OSError, zipfile.BadZipFile, ValueError, struct.error):
+        return {}

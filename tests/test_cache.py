@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -250,3 +251,24 @@ def test_a_check_fills_the_cache_for_the_build_after_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = build(tmp_path / "content", tmp_path / "dist", "--cache-dir", cache)
     assert cache_figures(report)["misses"] == 1  # only the record of what the last build wrote
+
+
+def test_the_offline_zip_holds_the_new_site_after_an_edit(tmp_path: Path) -> None:
+    """Unchanged files' compressed bytes are copied out of the last zip; the zip must still hold
+    exactly the new site, the edited page included."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/speech-therapy.md", "\n## ", "\nA sentence only the new zip has.\n\n## ")
+    figures = cache_figures(site.rebuild())
+    files = {
+        path.relative_to(site.out).as_posix(): path.read_bytes()
+        for path in site.out.rglob("*")
+        if path.is_file() and path.name != "local-offer-offline.zip"
+    }
+    assert figures["zip_entries_reused"] > len(files) // 2
+    with zipfile.ZipFile(site.out / "local-offer-offline.zip") as bundle:
+        assert bundle.testzip() is None
+        zipped = {
+            name.removeprefix("local-offer/"): bundle.read(name) for name in bundle.namelist()
+        }
+    assert zipped == files
+    assert b"A sentence only the new zip has." in zipped["services/speech-therapy/index.html"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lo_static.zipwrite import DEFLATED, STORED, compress, write_zip
+from lo_static.zipwrite import DEFLATED, STORED, compress, read_entries, write_zip
 
 
 def test_entries_read_back_exactly(tmp_path: Path) -> None:
@@ -54,3 +54,29 @@ def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path, count: int) -> 
         assert len(names) == count
         assert names[-1] == f"p/{count - 1}"
         assert bundle.read(names[-1]) == b"x"
+
+
+def test_entries_are_read_back_as_stored(tmp_path: Path) -> None:
+    """The next build copies unchanged files' compressed bytes out of the last zip."""
+    entries = [
+        ("local-offer/index.html", compress(b"<p>Hello</p>" * 500)),
+        ("local-offer/x.png", compress(bytes(range(256)))),
+        ("local-offer/empty.txt", compress(b"")),
+    ]
+    write_zip(tmp_path / "site.zip", entries)
+    assert read_entries(tmp_path / "site.zip") == dict(entries)
+
+
+@pytest.mark.parametrize("damage", ["missing", "not a zip", "cut short"])
+def test_a_damaged_zip_gives_no_entries(tmp_path: Path, damage: str) -> None:
+    target = tmp_path / "site.zip"
+    noise = bytes(range(256)) * 40  # stored as it is
+    write_zip(target, [(f"local-offer/{n}.bin", compress(noise)) for n in range(3)])
+    if damage == "missing":
+        target.unlink()
+    elif damage == "not a zip":
+        target.write_bytes(b"PK but not really")
+    else:  # the middle lost: entries no longer where the directory says
+        data = target.read_bytes()
+        target.write_bytes(data[:100] + data[len(noise) + 200 :])
+    assert read_entries(target) == {}
