@@ -206,6 +206,7 @@ def analyse_pages(
         page = work.pages[index]
         page.anchors = result.anchors
         page.links = result.links
+        page.linked = result.linked
         page.headings = result.headings
         page.keywords = result.keywords
         page.plain_body = result.plain_body

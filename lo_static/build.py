@@ -156,8 +156,7 @@ def check(options: BuildOptions) -> Checked:
         )
     by_rel = {page.rel: page for page in tree.pages}
     assets = set(tree.assets)
-    for page in tree.pages:
-        report.extend(check_links(page, by_rel, assets))
+    report.extend(check_all_links(tree.pages, by_rel, assets, options.cache))
     coverage = compute_coverage(requirements, tree.pages, options.today)
     if not _front_matter_errors(report, tree.pages):
         # Coverage is judged once every page can be read and its fields are valid; before
@@ -170,6 +169,52 @@ def check(options: BuildOptions) -> Checked:
     else:
         exported = None
     return Checked(config, tree.pages, tree.assets, coverage, md, glossary, report, exported)
+
+
+LINKS = "links"
+"""The build cache's bundle of pages whose links were all fine, with what their targets were."""
+
+
+def check_all_links(
+    pages: list[Page], by_rel: dict[str, Page], assets: set[str], cache: BuildCache | None
+) -> list[Diagnostic]:
+    """Every page's broken, unsafe and escaping links (see `markdown.check_links`).
+
+    A page whose links were all fine at the last build is not checked again while its file is
+    the same and every page or file it links to is as it was then (there or not, published or
+    a draft, with the same headings)."""
+    anchors: dict[str, str] = {}
+
+    def state(rel: str) -> str:
+        if not rel.endswith(".md"):
+            return "file" if rel in assets else "none"
+        target = by_rel.get(rel)
+        if target is None:
+            return "none"
+        if rel not in anchors:
+            anchors[rel] = key_of(*sorted(target.anchors)) if target.readable else ""
+        return f"{target.published} {target.readable} {anchors[rel]}"
+
+    stored = cache.bundle(LINKS) if cache is not None else {}
+    fine: dict[str, str] = {}
+    found: list[Diagnostic] = []
+    for page in pages:
+        if page.linked is None or not page.source_key:  # not analysed: check it in full
+            found.extend(check_links(page, by_rel, assets))
+            continue
+        targets = key_of(*(f"{rel}\0{state(rel)}" for rel in page.linked))
+        if stored.get(page.source_key) == targets:
+            fine[page.source_key] = targets
+            if cache is not None:
+                cache.counts["links hit"] += 1
+            continue
+        problems = check_links(page, by_rel, assets)
+        if not problems:
+            fine[page.source_key] = targets
+        found.extend(problems)
+    if cache is not None:
+        cache.keep_bundle(LINKS, fine)
+    return found
 
 
 def site_model(checked: Checked, options: BuildOptions) -> SiteModel:

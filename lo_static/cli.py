@@ -293,6 +293,7 @@ def _cache_summary(checked: Checked, cache: BuildCache | None) -> dict[str, obje
         "zip_entries_reused": cache.counts["zip hit"],
         "leaflets_reused": cache.counts["pdf hit"],
         "open_referral_reused": cache.counts["open-referral hit"],
+        "link_checks_reused": cache.counts["links hit"],
     }
 
 

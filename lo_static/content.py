@@ -79,6 +79,8 @@ class Page:
     anchors: set[str] = field(default_factory=set)
     links: list[Any] = field(default_factory=list)
     """Every link and image in the body (`markdown.Link`), found by the analysis."""
+    linked: tuple[str, ...] | None = None
+    """The content paths the body links to, found by the analysis (None: not analysed)."""
     headings: list[tuple[str, str]] = field(default_factory=list)
     """(anchor, text) of each second-level heading, for "On this page"."""
     keywords: str | None = None

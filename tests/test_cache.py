@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lo_static.cache import BuildCache, key_of
-from tests.conftest import MINIMAL, REPO, TODAY, run
+from tests.conftest import MINIMAL, REPO, TODAY, check_json, run
 
 NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
 """Pagefind's index differs from run to run (its file names are not stable), and the offline
@@ -84,7 +84,7 @@ def test_a_rebuild_with_nothing_changed_reuses_everything(tmp_path: Path) -> Non
     # Each page is read and analysed; and the record of what the last build wrote.
     assert cache_figures(site.first) == {
         "hits": 0, "misses": 2 * pages + 1, "reused_files": 0, "zip_entries_reused": 0,
-        "leaflets_reused": 0, "open_referral_reused": 0,
+        "leaflets_reused": 0, "open_referral_reused": 0, "link_checks_reused": 0,
     }
     made_whole = ["openreferral/services.json", "sitemap.xml", "api/pages.json"]
     made_whole += [
@@ -97,6 +97,7 @@ def test_a_rebuild_with_nothing_changed_reuses_everything(tmp_path: Path) -> Non
     assert {rel: (site.out / rel).stat().st_ino for rel in made_whole} == inodes
     services = len(list((site.out / "openreferral/services").glob("*.json")))
     assert services > 1 and figures["open_referral_reused"] == services
+    assert figures["link_checks_reused"] == pages
     assert figures["reused_files"] > pages
     # Everything but Pagefind's files (new names each run) is zipped from the cache.
     files = sum(1 for p in site.out.rglob("*") if p.is_file() and "pagefind" not in p.parts)
@@ -272,3 +273,34 @@ def test_the_offline_zip_holds_the_new_site_after_an_edit(tmp_path: Path) -> Non
         }
     assert zipped == files
     assert b"A sentence only the new zip has." in zipped["services/speech-therapy/index.html"]
+
+
+LINKED_PAGE_CHANGES = {
+    "drafted": ("title: Speech therapy\n", "title: Speech therapy\ndraft: true\n", "draft page"),
+    "heading renamed": ("## What happens next", "## After you ask", "no heading"),
+    "removed": None,
+}
+
+
+@pytest.mark.parametrize("change", list(LINKED_PAGE_CHANGES))
+def test_links_are_checked_again_when_what_they_go_to_changes(
+    tmp_path: Path, change: str
+) -> None:
+    """The home page links to speech-therapy.md#what-happens-next; its text is unchanged, but
+    its link must break when that page is drafted, loses the heading or goes."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    assert cache_figures(site.rebuild())["link_checks_reused"] > 0
+    edit = LINKED_PAGE_CHANGES[change]
+    if edit is None:
+        (site.content / "services/speech-therapy.md").unlink()
+        expected = "goes to no file"
+    else:
+        site.edit("services/speech-therapy.md", edit[0], edit[1])
+        expected = edit[2]
+    code, report = check_json(
+        "--content", str(site.content), "--cache-dir", str(site.cache)
+    )
+    broken = [p for p in report["problems"] if p["path"].endswith("/index.md")]
+    assert code == 1 and broken, report
+    assert broken[0]["code"] in ("broken-link", "broken-anchor")
+    assert expected in broken[0]["message"]
