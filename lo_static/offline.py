@@ -70,21 +70,29 @@ def finish_offline(
             if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None:
                 old[known.digest] = entry
 
+    def unchanged(rel: str) -> tuple[str, Compressed, bool] | None:
+        """The file as the last zip held it, if it is the same file on disk."""
+        known = seen.get(rel)
+        if known is not None and known.digest in old and (
+            known.inode, known.size, known.mtime_ns
+        ) == _stat_key(listing[rel]):
+            return known.digest, old[known.digest], True
+        return None
+
     def pack(rel: str) -> tuple[str, Compressed, bool]:
         """The file's SHA-256 (hex), its compressed bytes, and whether they were reused."""
-        known, info = seen.get(rel), listing[rel]
-        if known is not None and known.digest in old and (known.inode, known.size,
-                                                          known.mtime_ns) == _stat_key(info):
-            return known.digest, old[known.digest], True
         data = (site_dir / rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest in old and old[digest].size == len(data):
             return digest, old[digest], True
         return digest, compress(data), False
 
+    known = {rel: found for rel in files if (found := unchanged(rel)) is not None}
+    todo = [rel for rel in files if rel not in known]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # hashlib and zlib let other threads run while they work on large buffers.
-        packed = list(pool.map(pack, files))
+        known.update(zip(todo, pool.map(pack, todo), strict=True))
+    packed = [known[rel] for rel in files]
     if cache is not None:
         reused = sum(1 for _, _, hit in packed if hit)
         cache.counts["zip hit"] += reused

@@ -41,23 +41,32 @@ def write_site(
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=parent))
     except OSError as error:
         raise OutputError(f"{out_dir}: cannot create the output folder: {error.strerror}") from None
+    made: set[Path] = {staging}
+
+    def folder_for(target: Path) -> None:
+        """Make the target's folder once (a site has thousands; each call is a system call)."""
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.update(target.parent.parents)
+            made.add(target.parent)
+
     try:
         count = 0
         for rel, data in files:
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder_for(target)
             target.write_bytes(data)
             count += 1
             progress(1)
         for rel, source in copies:
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder_for(target)
             shutil.copyfile(source, target)
             count += 1
             progress(1)
         for rel, source in unchanged:
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder_for(target)
             try:
                 os.link(source, target)
             except OSError:  # another filesystem, or links not allowed: copy instead
