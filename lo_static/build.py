@@ -195,9 +195,12 @@ def check_all_links(
             anchors[rel] = key_of(*sorted(target.anchors)) if target.readable else ""
         return f"{target.published} {target.readable} {anchors[rel]}"
 
-    stored = cache.bundle(LINKS) if cache is not None else {}
+    if cache is None:
+        return [found for page in pages for found in check_links(page, by_rel, assets)]
+    stored = cache.bundle(LINKS)
     fine: dict[str, str] = {}
     found: list[Diagnostic] = []
+    hits = 0
     for page in pages:
         if page.linked is None or not page.source_key:  # not analysed: check it in full
             found.extend(check_links(page, by_rel, assets))
@@ -205,15 +208,14 @@ def check_all_links(
         targets = key_of(*(f"{rel}\0{state(rel)}" for rel in page.linked))
         if stored.get(page.source_key) == targets:
             fine[page.source_key] = targets
-            if cache is not None:
-                cache.counts["links hit"] += 1
+            hits += 1
             continue
         problems = check_links(page, by_rel, assets)
         if not problems:
             fine[page.source_key] = targets
         found.extend(problems)
-    if cache is not None:
-        cache.keep_bundle(LINKS, fine)
+    cache.counts["links hit"] += hits
+    cache.keep_bundle(LINKS, fine)
     return found
 
 

@@ -7,10 +7,16 @@ Each entry is found by a SHA-256 key of everything its value depends on:
 - a page's analysis (parse, page checks, body HTML), by the file's key plus the glossary and
   settings it depends on; the statuses of the pages it links to are kept with it and compared;
 - a service's Open Referral record and its problems, by the file's key, the settings and the
-  provider's name as the export spells it (kept together in one bundle file, see `bundle`);
-- a leaflet's PDF, and each file of the offline zip as compressed, by what they are made from;
+  provider's name as the export spells it;
+- a page's link check, when all its links were fine, with the state of what they go to;
+- a leaflet's PDF, by what it is printed from;
+- the files the last offline zip was made from (inode, size, time and hash), so the next zip
+  copies unchanged files' compressed bytes out of the last one;
 - the files the last build wrote, each with the key it was rendered from, so an output whose key
   is unchanged is linked from the previous site instead of rendered again.
+
+Kinds with thousands of small entries (Open Referral records, link checks, the zip's record) are
+kept in one bundle file each (see `bundle`): one read instead of one file per entry.
 
 Every key starts with the code's own fingerprint (lo_static's source files and the templates),
 so a new version of lo-static never reuses what an older one made. A cache that cannot be read
@@ -25,7 +31,6 @@ import hashlib
 import os
 import pickle
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,7 +93,6 @@ class BuildCache:
     _bundles: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Bundles read or stored this build, by kind (see `bundle`)."""
     _changed_bundles: set[str] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def hits(self) -> int:
@@ -104,10 +108,9 @@ class BuildCache:
     def get(self, kind: str, key: str) -> Any | None:
         """The value stored under `key`, or None (never raises: a bad entry is a miss)."""
         value = self._load(kind, key)
-        with self._lock:  # the offline zip looks entries up from several threads
-            self.counts[f"{kind} {'miss' if value is None else 'hit'}"] += 1
-            if value is not None:
-                self._used.add(f"{kind}/{key}")
+        self.counts[f"{kind} {'miss' if value is None else 'hit'}"] += 1
+        if value is not None:
+            self._used.add(f"{kind}/{key}")
         return value
 
     def _load(self, kind: str, key: str) -> Any | None:
@@ -124,9 +127,8 @@ class BuildCache:
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value` under `key` when the build succeeds (see `save`)."""
         if self.folder is not None:
-            with self._lock:
-                self._pending[f"{kind}/{key}"] = value
-                self._used.add(f"{kind}/{key}")
+            self._pending[f"{kind}/{key}"] = value
+            self._used.add(f"{kind}/{key}")
 
     # --- bundles: many small entries of one kind in one file ----------------------------------
 

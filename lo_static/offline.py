@@ -87,12 +87,12 @@ def finish_offline(
             return digest, old[digest], True
         return digest, compress(data), False
 
-    known = {rel: found for rel in files if (found := unchanged(rel)) is not None}
-    todo = [rel for rel in files if rel not in known]
+    done = {rel: found for rel in files if (found := unchanged(rel)) is not None}
+    todo = [rel for rel in files if rel not in done]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # hashlib and zlib let other threads run while they work on large buffers.
-        known.update(zip(todo, pool.map(pack, todo), strict=True))
-    packed = [known[rel] for rel in files]
+        done.update(zip(todo, pool.map(pack, todo), strict=True))
+    packed = [done[rel] for rel in files]
     if cache is not None:
         reused = sum(1 for _, _, hit in packed if hit)
         cache.counts["zip hit"] += reused

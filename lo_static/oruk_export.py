@@ -210,8 +210,7 @@ def service_document(
     meta = page.meta
     sid = service_id(page)
     contact = meta.get("contact") or {}
-    provider = " ".join(str(meta.get("provider", "")).split())
-    provider = (providers or {}).get(_normal(provider), provider)
+    provider = _spelling(page, providers or {})
     span = age_span(meta.get("age_groups"))
     owner = str(meta.get("owner", "")).strip()
     reviewed = meta.get("last_reviewed")
@@ -385,13 +384,12 @@ def export_services(
     the last build comes from the `cache`."""
     services = exported_services(pages)
     names = provider_names(services)
-    settings = key_of("open-referral", repr(config))
-    keys = [
-        key_of(settings, page.source_key, page.rel, page.body, _spelling(page, names))
-        for page in services
-    ]
     made: dict[int, ExportedService] = {}
+    keys: list[str] = []
     if cache is not None:
+        # A page's source key covers its path and every byte of its file.
+        settings = key_of("open-referral", repr(config))
+        keys = [key_of(settings, page.source_key, _spelling(page, names)) for page in services]
         for index, key in enumerate(keys):
             stored = cache.get_in(BUNDLE, key)
             if isinstance(stored, ExportedService):
