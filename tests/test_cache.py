@@ -134,6 +134,15 @@ EDITS: dict[str, Callable[[Rebuilds], None]] = {
         .replace("title: ", "title: Another ", 1),
         encoding="utf-8",
     ),
+    # One more service spelling the youth club's provider in capitals: of the two spellings,
+    # the export now uses that one, in the unchanged youth club's record too.
+    "a provider spelt another way": lambda site: (site.content / "services/new-club.md").write_text(
+        (site.content / "services/youth-club.md")
+        .read_text(encoding="utf-8")
+        .replace("title: ", "title: Another ", 1)
+        .replace("provider: Testshire Youth Service", "provider: TESTSHIRE YOUTH SERVICE"),
+        encoding="utf-8",
+    ),
     "a page removed (the only news: no feed now)": lambda site: (
         site.content / "news/2026-10-new-site.md"
     ).unlink(),
