@@ -41,12 +41,12 @@ from .render import MANIFEST, VOCABULARY, Renderer
 from .reviews import check_reviews
 from .rules import problem
 from .search import BUNDLE as SEARCH_BUNDLE
-from .search import SearchIndex, index_site
+from .search import SearchIndex, index_site, remember_index, reused_index
 from .site import NEWS_FEED_URL, SITEMAP_URL, SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
 from .theme import check_theme
 from .validate import check_body_placeholders, validate_page
-from .write import write_site
+from .write import SiteUpdate, write_site
 
 ProgressFactory = Callable[[int], contextlib.AbstractContextManager[Callable[[int], None]]]
 
@@ -299,15 +299,19 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
                     continue
             yield url, data
 
-    def finish(staging: Path) -> None:
+    def finish(update: SiteUpdate) -> None:
         checked.stages["render_write"] = time.perf_counter() - writing
         with checked.timed("search"):
-            checked.search = index_site(staging, len(model.pages))
+            checked.search = search_index(update, len(model.pages), options.cache)
         with checked.timed("offline"):
-            finish_offline(staging, key_pages(model), options.cache, options.out_dir)
+            made = finish_offline(
+                update.site, key_pages(model), options.cache, options.out_dir, update.scratch
+            )
+            for name in made:
+                update.install(name, update.scratch / name)
         if options.a11y:
             with checked.timed("a11y"):
-                checked.report.extend(run_pa11y(staging, page_sources(model)))
+                checked.report.extend(run_pa11y(update.site, page_sources(model)))
             if checked.report.has_errors(options.strict):
                 raise ContentErrors(checked.report)
 
@@ -320,6 +324,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
             update,
             finish,
             itertools.chain(reused.items(), same_bytes),
+            finished_by=(f"{SEARCH_BUNDLE}/", SERVICE_WORKER, OFFLINE_MANIFEST, ZIP),
         )
     if options.cache is not None:
         options.cache.remember_written(options.out_dir, keys)
@@ -332,6 +337,18 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
         checked.stages.get(name, 0.0) for name in ("search", "leaflets", "a11y")
     )
     return checked, written
+
+
+def search_index(update: SiteUpdate, pages: int, cache: BuildCache | None) -> SearchIndex:
+    """Index the new site with Pagefind, or keep the index it has when no page has changed."""
+    pages_changed = update.fresh or any(rel.endswith(".html") for rel in update.changed)
+    if not pages_changed and (kept := reused_index(update.site, pages, cache)) is not None:
+        return kept
+    made = update.scratch / SEARCH_BUNDLE
+    index = index_site(update.site, pages, made)
+    update.install(SEARCH_BUNDLE, made)
+    remember_index(update.site, update.out_dir, index, cache)
+    return index
 
 
 def output_keys(checked: Checked, model: SiteModel, options: BuildOptions) -> dict[str, str]:

@@ -6,6 +6,7 @@ Runs on the complete new site (after the search index), so every file it lists i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -49,56 +50,69 @@ def finish_offline(
     precache: list[str],
     cache: BuildCache | None = None,
     previous: Path | None = None,
-) -> int:
-    """Write offline.json, sw.js and the zip into `site_dir`; return the zip's size in bytes.
+    into: Path | None = None,
+) -> list[str]:
+    """Make offline.json, sw.js and the zip for `site_dir`, in the folder `into` (default
+    `site_dir`); return the names of the files made there. A file the site already has with
+    the right bytes is not made again (an unchanged site's zip is not rewritten).
 
     `precache` lists the pages every visitor's device keeps (home, key statutory pages); the
     stylesheet, scripts, icon, manifest and offline page are always added. Files are read,
     hashed and compressed on every core. With a `cache`, a file the last build zipped is taken
-    from `previous` (the site being replaced) as already compressed in its zip: not read again
-    when it is the same file on disk (the build links unchanged files from the previous site),
-    else found by its hash (Pagefind writes its unchanged files anew).
+    from `previous` (the site being replaced, or `site_dir` itself when it is updated in place)
+    as already compressed in its zip: not read again when it is the same file on disk (the
+    build leaves unchanged files alone), else found by its hash (Pagefind writes its unchanged
+    files anew).
     """
     listing = _listing(site_dir)
     files = sorted(listing)
     record = cache.bundle(RECORD) if cache is not None else {}
     seen: dict[str, Seen] = record.get("files", {})
-    old: dict[str, Compressed] = {}
-    if previous is not None and seen and _identity(previous / ZIP) == record.get("zip"):
-        entries = read_entries(previous / ZIP)
-        for rel, known in seen.items():
-            if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None:
-                old[known.digest] = entry
+    last_zip = previous / ZIP if previous is not None else None
+    zip_intact = bool(seen) and last_zip is not None and _identity(last_zip) == record.get("zip")
+    # Files that are just as the last zip packed them (that zip is still there, as it was made).
+    as_packed = {
+        rel: known
+        for rel in files
+        if zip_intact
+        and (known := seen.get(rel)) is not None
+        and (known.inode, known.size, known.mtime_ns) == _stat_key(listing[rel])
+    }
 
-    def unchanged(rel: str) -> tuple[str, Compressed, bool] | None:
-        """The file as the last zip held it, if it is the same file on disk."""
-        known = seen.get(rel)
-        if known is not None and known.digest in old and (
-            known.inode, known.size, known.mtime_ns
-        ) == _stat_key(listing[rel]):
-            return known.digest, old[known.digest], True
-        return None
+    @functools.cache
+    def last_entries() -> dict[str, Compressed]:
+        """The last zip's entries, by their file's SHA-256 (read once, only if needed)."""
+        if not zip_intact or last_zip is None:
+            return {}
+        entries = read_entries(last_zip)
+        return {
+            known.digest: entry
+            for rel, known in seen.items()
+            if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None
+        }
 
     def pack(rel: str) -> tuple[str, Compressed, bool]:
         """The file's SHA-256 (hex), its compressed bytes, and whether they were reused."""
         data = (site_dir / rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
+        old = last_entries()
         if digest in old and old[digest].size == len(data):
             return digest, old[digest], True
         return digest, compress(data), False
 
-    done = {rel: found for rel in files if (found := unchanged(rel)) is not None}
-    todo = [rel for rel in files if rel not in done]
+    todo = [rel for rel in files if rel not in as_packed]
+    if todo:
+        last_entries()  # read before the threads start
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # hashlib and zlib let other threads run while they work on large buffers.
-        done.update(zip(todo, pool.map(pack, todo), strict=True))
-    packed = [done[rel] for rel in files]
+        packed = dict(zip(todo, pool.map(pack, todo), strict=True))
+    digests = {rel: as_packed[rel].digest if rel in as_packed else packed[rel][0] for rel in files}
     if cache is not None:
-        reused = sum(1 for _, _, hit in packed if hit)
+        reused = len(as_packed) + sum(1 for _, _, hit in packed.values() if hit)
         cache.counts["zip hit"] += reused
-        cache.counts["zip miss"] += len(packed) - reused
-    revisions = {rel: digest[:12] for rel, (digest, _, _) in zip(files, packed, strict=True)}
-    sizes = {rel: entry.size for rel, (_, entry, _) in zip(files, packed, strict=True)}
+        cache.counts["zip miss"] += len(files) - reused
+    revisions = {rel: digests[rel][:12] for rel in files}
+    sizes = {rel: listing[rel].st_size for rel in files}
     always = [rel for rel in files if rel.startswith("assets/")]
     always += [rel for rel in ("manifest.webmanifest", OFFLINE_PAGE) if rel in revisions]
     cached = sorted(set(always) | {rel for rel in precache if rel in revisions})
@@ -108,33 +122,48 @@ def finish_offline(
         "total_bytes": sum(sizes.values()),
         "files": [{"url": rel, "bytes": sizes[rel], "revision": revisions[rel]} for rel in files],
     }
-    manifest_data = (json.dumps(manifest, separators=(",", ":")) + "\n").encode()
-    (site_dir / MANIFEST).write_bytes(manifest_data)
-    worker = (TEMPLATES_DIR / SERVICE_WORKER).read_text()
-    worker = (
-        worker.replace("__BUILD__", build)
+    made_here = {
+        MANIFEST: (json.dumps(manifest, separators=(",", ":")) + "\n").encode(),
+        SERVICE_WORKER: (TEMPLATES_DIR / SERVICE_WORKER)
+        .read_text()
+        .replace("__BUILD__", build)
         .replace("__PRECACHE__", json.dumps(cached))
         .replace("__OFFLINE__", OFFLINE_PAGE)
-    )
-    (site_dir / SERVICE_WORKER).write_text(worker)
-    # Every file of the site, in one zip whose pages work when opened from disk.
-    entries = [
-        (f"{ZIP_FOLDER}/{rel}", entry) for rel, (_, entry, _) in zip(files, packed, strict=True)
-    ]
-    entries += [
-        (f"{ZIP_FOLDER}/{name}", compress(data))
-        for name, data in ((MANIFEST, manifest_data), (SERVICE_WORKER, worker.encode()))
-    ]
-    size = write_zip(site_dir / ZIP, sorted(entries, key=lambda item: item[0]))
+        .encode(),
+    }
+    into = into or site_dir
+    made = [name for name, data in made_here.items() if not _holds(site_dir / name, data)]
+    for name in made:
+        (into / name).write_bytes(made_here[name])
+    # The zip holds every file as packed, the manifest and the worker: when none of them
+    # changed and the last zip is still there as it was made, it is the same zip.
+    if made or packed or set(files) != set(seen) or not zip_intact or last_zip != site_dir / ZIP:
+        old = last_entries()
+        for rel in [rel for rel, known in as_packed.items() if known.digest not in old]:
+            packed[rel] = pack(rel)  # the last zip has lost it (it should not): pack it anew
+            del as_packed[rel]
+        entries = [
+            (f"{ZIP_FOLDER}/{rel}", old[known.digest] if known else packed[rel][1])
+            for rel in files
+            for known in [as_packed.get(rel)]
+        ]
+        entries += [(f"{ZIP_FOLDER}/{name}", compress(data)) for name, data in made_here.items()]
+        write_zip(into / ZIP, sorted(entries, key=lambda item: item[0]))
+        made.append(ZIP)
     if cache is not None:
         cache.keep_bundle(RECORD, {
-            "zip": _identity(site_dir / ZIP),
-            "files": {
-                rel: Seen(*_stat_key(listing[rel]), digest)
-                for rel, (digest, _, _) in zip(files, packed, strict=True)
-            },
+            "zip": _identity(into / ZIP) if ZIP in made else record.get("zip"),
+            "files": {rel: Seen(*_stat_key(listing[rel]), digests[rel]) for rel in files},
         })
-    return size
+    return made
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` has exactly `data`."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _listing(site_dir: Path) -> dict[str, os.stat_result]:

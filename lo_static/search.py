@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import BuildCache, key_of
 from .content import Page
 from .errors import OutputError
 
@@ -51,10 +52,11 @@ class SearchIndex:
     seconds: float
 
 
-def index_site(site_dir: Path, expected_pages: int) -> SearchIndex:
-    """Write `site_dir/pagefind/`; raises OutputError unless every expected page is in it."""
+def index_site(site_dir: Path, expected_pages: int, output: Path | None = None) -> SearchIndex:
+    """Index `site_dir` into `output` (default `site_dir/pagefind/`); raises OutputError unless
+    every expected page is in it."""
     started = time.perf_counter()
-    output = (site_dir / BUNDLE).absolute()
+    output = (output or site_dir / BUNDLE).absolute()
     try:
         # In a thread of its own, so it also works when the caller already runs an event loop.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -76,6 +78,51 @@ def index_site(site_dir: Path, expected_pages: int) -> SearchIndex:
         (output / name).unlink(missing_ok=True)
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     return SearchIndex(indexed, size, round(time.perf_counter() - started, 3))
+
+
+RECORD = "search"
+"""The build cache's bundle recording the last index: where it is, how its entry file looked."""
+
+
+def reused_index(
+    site_dir: Path, expected_pages: int, cache: BuildCache | None
+) -> SearchIndex | None:
+    """The index already in `site_dir`, if the last build made it there (with this code) and
+    nobody changed it since. Only call this when no HTML file of the site has changed."""
+    if cache is None:
+        return None
+    record = cache.bundle(RECORD)
+    if record.get("key") != _index_key(site_dir) or record.get("pages") != expected_pages:
+        return None
+    if record.get("entry") != _identity(site_dir / BUNDLE / "pagefind-entry.json"):
+        return None
+    return SearchIndex(expected_pages, int(record.get("bytes", 0)), 0.0)
+
+
+def remember_index(
+    site_dir: Path, out_dir: Path, index: SearchIndex, cache: BuildCache | None
+) -> None:
+    """Record the index just placed in `site_dir`, the site that becomes `out_dir`, for
+    `reused_index`."""
+    if cache is not None:
+        cache.keep_bundle(RECORD, {
+            "key": _index_key(out_dir),
+            "pages": index.pages,
+            "bytes": index.bytes,
+            "entry": _identity(site_dir / BUNDLE / "pagefind-entry.json"),
+        })
+
+
+def _index_key(site_dir: Path) -> str:
+    return key_of("search", str(site_dir.resolve()))
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 async def _index(site_dir: Path, output: Path) -> None:

@@ -3,6 +3,7 @@ gives, whatever changed in between; and it really does reuse it."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -44,6 +45,14 @@ def build(content: Path, out: Path, *options: str, today: str = TODAY) -> dict[s
     return report
 
 
+def search_fragments(site: Path) -> set[bytes]:
+    """What Pagefind's index holds for each page (its fragments, unpacked): the same pages with
+    the same text and filters give the same set, whatever Pagefind names the files."""
+    return {
+        gzip.decompress(path.read_bytes()) for path in (site / "pagefind/fragment").iterdir()
+    }
+
+
 class Rebuilds:
     """A content folder built with a cache; each change is rebuilt with the cache and compared
     with a full build of the same content made without one."""
@@ -63,6 +72,7 @@ class Rebuilds:
         incremental, full = files_of(self.out), files_of(self.full)
         assert incremental.keys() == full.keys()
         assert [name for name in full if incremental[name] != full[name]] == []
+        assert search_fragments(self.out) == search_fragments(self.full)
         return report
 
     def edit(self, rel: str, old: str, new: str) -> None:
@@ -102,6 +112,38 @@ def test_a_rebuild_with_nothing_changed_reuses_everything(tmp_path: Path) -> Non
     # Everything but Pagefind's files (new names each run) is zipped from the cache.
     files = sum(1 for p in site.out.rglob("*") if p.is_file() and "pagefind" not in p.parts)
     assert figures["zip_entries_reused"] >= files - 3
+
+
+def test_a_rebuild_with_nothing_changed_writes_no_file(tmp_path: Path) -> None:
+    """Not even the search index, the offline zip or its manifest: the site is left alone."""
+    site = Rebuilds(tmp_path, MINIMAL)
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {
+            path.relative_to(site.out).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in site.out.rglob("*")
+            if path.is_file()
+        }
+
+    before = files()
+    assert any(rel.startswith("pagefind/") for rel in before)
+    site.rebuild()
+    assert files() == before
+
+
+def test_the_search_index_is_made_again_when_a_page_changes(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/speech-therapy.md", "\n## ", "\nFamilies say zwiebelkuchen.\n\n## ")
+    site.rebuild()
+    assert any(b"zwiebelkuchen" in fragment for fragment in search_fragments(site.out))
+
+
+def test_a_search_index_changed_by_hand_is_made_again(tmp_path: Path) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    entry = site.out / "pagefind/pagefind-entry.json"
+    entry.write_text("{}")
+    site.rebuild()
+    assert json.loads(entry.read_text())["languages"]
 
 
 def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
