@@ -370,8 +370,8 @@ class ExportedService:
     id: str
     problems: tuple[tuple[str, str], ...]
     """(field path, what is wrong) for each required field or format it lacks."""
-    item: dict[str, Any]
-    """Its entry in services.json."""
+    item: bytes
+    """Its entry in services.json, as JSON indented to its place there (see `_dump_list`)."""
     data: bytes
     """Its own file, openreferral/services/<id>.json."""
 
@@ -403,7 +403,7 @@ def export_services(
             services[todo[n]].rel,
             str(document.get("id", "")),
             problems,
-            _list_item(document),
+            _item_json(_list_item(document)),
             _dump(document),
         )
 
@@ -433,7 +433,7 @@ def open_referral_files(
     else:  # made in the content's order; the export lists services in the site's order
         by_rel = {service.rel: service for service in exported}
         exported = [by_rel[page.rel] for page in services]
-    files = {SERVICES: _dump(_page([service.item for service in exported]))}
+    files = {SERVICES: _dump_list([service.item for service in exported])}
     for service in exported:
         files[f"{FOLDER}/services/{service.id}.json"] = service.data
     files[TAXONOMIES] = _dump(_page(taxonomies()))
@@ -482,6 +482,28 @@ def _page(contents: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _dump(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+_ITEM_INDENT = "\n    "
+"""How deep an item of a paginated response's `contents` sits in `_dump`'s output."""
+
+
+def _item_json(item: dict[str, Any]) -> bytes:
+    """`item` as `_dump` writes it inside a paginated response's `contents` (JSON strings hold
+    no raw line breaks, so every line break is where `_dump` would indent)."""
+    return json.dumps(item, indent=2, ensure_ascii=False).replace("\n", _ITEM_INDENT).encode()
+
+
+def _dump_list(items: list[bytes]) -> bytes:
+    """`_dump(_page(contents))` for contents already made by `_item_json`: the same bytes,
+    without encoding thousands of records again when most are unchanged."""
+    marker = "\0contents\0"
+    page = _page([marker] * len(items))
+    if not items:
+        return _dump(page)
+    page["contents"] = [marker]
+    head, tail = _dump(page).split(json.dumps(marker).encode(), 1)
+    return head + (b"," + _ITEM_INDENT.encode()).join(items) + tail
 
 
 def _drop_empty(document: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,8 @@ class SiteUpdate:
         self._log: IO[str] | None = None if fresh else (work / LOG).open("a", encoding="utf-8")
         self._folders: set[Path] = {site}
         self._saved_folders: set[Path] = {work / OLD}
+        self._saved: set[str] = set()
+        """What was moved aside (relative paths)."""
         (work / OLD).mkdir()
 
     @classmethod
@@ -113,7 +115,14 @@ class SiteUpdate:
             shutil.copyfile(source, target)
 
     def install(self, rel: str, made: Path) -> None:
-        """Move `made` (a file or folder made in `scratch`) into the site as `rel`."""
+        """Move `made` (a file or folder made in `scratch`) into the site as `rel`.
+
+        A folder's files that are byte for byte the files already at the same places in the
+        site stay those very files (same inode and times), so that what reads the site next
+        (the offline zip) can tell, without reading them, that they did not change."""
+        old = self.site / rel
+        if made.is_dir() and not made.is_symlink() and old.is_dir() and not old.is_symlink():
+            _keep_unchanged(made, old)
         os.rename(made, self._prepare(rel))
 
     def remove(self, rel: str) -> None:
@@ -163,17 +172,27 @@ class SiteUpdate:
         """Move `rel` out of the site into the work folder."""
         kept = self._work / OLD / rel
         path = self.site / rel
-        if _lstat(kept) is not None:
+        parts = rel.split("/")
+        if any("/".join(parts[:n]) in self._saved for n in range(1, len(parts) + 1)):
             # What was there first is kept already; this is what the update put there since
             # (logged as added), so it can simply go.
             _delete(path)
             self._forget_folder(path)
+            return
+        if _lstat(kept) is not None:
+            # A folder some of whose files were moved aside already: move the rest one by one.
+            with os.scandir(path) as entries:
+                names = [entry.name for entry in entries]
+            for name in names:
+                self._save(f"{rel}/{name}")
+            self.remove_folder(rel)
             return
         if kept.parent not in self._saved_folders:
             kept.parent.mkdir(parents=True, exist_ok=True)
             self._saved_folders.update([kept.parent, *kept.parent.parents])
         self._note("B", rel)
         os.rename(path, kept)
+        self._saved.add(rel)
         self._forget_folder(path)
 
     def _forget_folder(self, path: Path) -> None:
@@ -378,6 +397,28 @@ def _same_bytes(source: Path, target: Path) -> bool:
         return source.read_bytes() == target.read_bytes()
     except OSError:
         return False
+
+
+def _keep_unchanged(made: Path, old: Path) -> None:
+    """Swap each file under `made` that has the same bytes as its counterpart under `old` for a
+    hard link to that one."""
+    for folder, _folders, names in os.walk(made):
+        relative = os.path.relpath(folder, made)
+        for name in names:
+            new_file = os.path.join(folder, name)
+            old_file = os.path.normpath(os.path.join(old, relative, name))
+            try:
+                info = os.lstat(old_file)
+                if not stat.S_ISREG(info.st_mode) or info.st_size != os.path.getsize(new_file):
+                    continue
+                with open(old_file, "rb") as first, open(new_file, "rb") as second:
+                    if first.read() != second.read():
+                        continue
+                linked = new_file + ".same"
+                os.link(old_file, linked)
+                os.replace(linked, new_file)
+            except OSError:
+                continue  # keep the new file
 
 
 def _delete(path: Path) -> None:

@@ -21,6 +21,10 @@ from referencing.jsonschema import DRAFT202012
 
 from lo_static.oruk_export import (
     NAMESPACE,
+    _dump,
+    _dump_list,
+    _item_json,
+    _page,
     age_span,
     area_name,
     document_problems,
@@ -513,3 +517,15 @@ def test_quick_uuid5_is_the_standard_librarys() -> None:
     for name in ("", "a", "services/speech-therapy.md", "taxonomy:needs/é", "x" * 500):
         for namespace in (NAMESPACE, uuid.NAMESPACE_URL):
             assert uuid5(namespace, name) == str(uuid.uuid5(namespace, name))
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_services_json_is_joined_from_records_exactly_as_json_writes_it(count: int) -> None:
+    """services.json is joined from each record's stored JSON (so unchanged records are not
+    encoded again); the bytes must be those of encoding the whole list at once."""
+    items = [
+        {"id": f"s{n}", "name": 'Café "Sunbeam"\nnext line', "nested": {"list": [1, None, {}]},
+         "empty": [], "emoji": "\u2603", "number": 1.5}
+        for n in range(count)
+    ]
+    assert _dump_list([_item_json(item) for item in items]) == _dump(_page(items))

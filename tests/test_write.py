@@ -201,3 +201,28 @@ def test_another_outputs_leftovers_are_left_alone(out: Path) -> None:
     write_site(out, OLD_SITE.items(), [])
     assert other.is_dir()
     os.rmdir(other)
+
+
+def test_an_installed_folder_keeps_the_files_that_did_not_change(out: Path) -> None:
+    (out / "pagefind/same.bin").write_bytes(b"unchanged index chunk")
+    write_site(out, OLD_SITE.items(), [], finished_by=("pagefind/",))
+    before = snapshot(out)
+
+    def finish(update: SiteUpdate) -> None:
+        made = update.scratch / "pagefind"
+        made.mkdir()
+        (made / "entry.json").write_bytes(b'{"new": true}')
+        (made / "same.bin").write_bytes(b"unchanged index chunk")
+        update.install("pagefind", made)
+
+    write_site(out, OLD_SITE.items(), [], finish=finish, finished_by=("pagefind/",))
+    after = snapshot(out)
+    assert after["pagefind/same.bin"] == before["pagefind/same.bin"]  # the very same file
+    assert (out / "pagefind/entry.json").read_bytes() == b'{"new": true}'
+    # Undone, the old folder comes back whole, the kept file included.
+    with pytest.raises(OutputError):
+        write_site(
+            out, OLD_SITE.items(), [], finish=lambda u: (finish(u), stop(u)),
+            finished_by=("pagefind/",),
+        )
+    assert snapshot(out) == after
