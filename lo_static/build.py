@@ -45,7 +45,7 @@ from .search import SearchIndex, index_site, remember_index, reused_index
 from .site import NEWS_FEED_URL, SITEMAP_URL, SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
 from .theme import check_theme
-from .validate import check_body_placeholders, validate_page
+from .validate import validate_pages
 from .write import SiteUpdate, write_site
 
 ProgressFactory = Callable[[int], contextlib.AbstractContextManager[Callable[[int], None]]]
@@ -123,10 +123,9 @@ def check(options: BuildOptions) -> Checked:
     glossary, glossary_problems = load_glossary(options.content_dir, options.display_root)
     report.extend(glossary_problems)
     md = make_markdown(glossary)
+    report.extend(validate_pages(tree.pages, requirement_ids, options.cache))
     for page in tree.pages:
         if page.readable:
-            report.extend(validate_page(page, requirement_ids))
-            report.extend(check_body_placeholders(page))
             report.extend(check_reviews(page, config.review, options.today))
     targets = LinkTargets.of(tree.pages, config.base_url)
     work = Work(tree.pages, md, glossary, config, options.today, targets)

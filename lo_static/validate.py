@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
+from .cache import BuildCache, key_of
 from .content import Page
 from .diagnostics import Diagnostic
 from .rules import problem
@@ -37,6 +38,39 @@ _TYPE_WORDS = {
     "url": "a web address",
     "postcode": "a postcode",
 }
+
+
+BUNDLE = "valid"
+"""The build cache's bundle of each page's checked front matter and problems."""
+
+
+def validate_pages(
+    pages: list[Page], requirement_ids: set[str], cache: BuildCache | None = None
+) -> list[Diagnostic]:
+    """`validate_page` and `check_body_placeholders` for every readable page. A page whose file
+    and checklist are unchanged since the last build takes its `meta` and problems from the
+    `cache` (both depend on nothing else)."""
+    found: list[Diagnostic] = []
+    stored = cache.bundle(BUNDLE) if cache is not None else {}
+    kept: dict[str, tuple[dict[str, Any], list[Diagnostic]]] = {}
+    checklist = key_of("valid", *sorted(requirement_ids))
+    for page in pages:
+        if not page.readable:
+            continue
+        key = key_of(checklist, page.source_key) if cache is not None else ""
+        entry = stored.get(key)
+        if cache is not None:
+            cache.counts[f"{BUNDLE} {'miss' if entry is None else 'hit'}"] += 1
+        if entry is None:
+            problems = validate_page(page, requirement_ids) + check_body_placeholders(page)
+            entry = (page.meta, problems)
+        else:
+            page.meta = entry[0]
+        kept[key] = entry
+        found += entry[1]
+    if cache is not None:
+        cache.keep_bundle(BUNDLE, kept)
+    return found
 
 
 def validate_page(page: Page, requirement_ids: set[str]) -> list[Diagnostic]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import SiteDir, assert_only_error, assert_only_warning
+from lo_static.cache import BuildCache
+from lo_static.content import discover
+from lo_static.validate import validate_pages
+from tests.conftest import MINIMAL, SiteDir, assert_only_error, assert_only_warning
 
 SVC = "services/speech-therapy.md"
 
@@ -157,3 +162,20 @@ def test_yaml_1_1_surprises_do_not_happen(site: SiteDir) -> None:
 
     exit_code, document = check_json()
     assert exit_code == 0, document
+
+
+def test_a_cached_check_is_made_again_for_another_checklist(tmp_path: Path) -> None:
+    """A page's checked front matter is kept in the build cache by its file, and by the
+    checklist, whose requirement ids its `statutory` field must name."""
+    tree = discover(MINIMAL, "content")
+    home = [page for page in tree.pages if page.rel == "index.md"]
+    ids = {str(item) for item in home[0].yaml.data["statutory"]}
+    cache = BuildCache(tmp_path / "cache")
+    assert validate_pages(home, ids, cache) == []
+    cache.save()
+    again = BuildCache(tmp_path / "cache")
+    assert validate_pages(home, ids, again) == []
+    assert again.counts["valid hit"] == 1
+    fewer = ids - {"early-years"}
+    found = validate_pages(home, fewer, BuildCache(tmp_path / "cache"))
+    assert [(d.code, "early-years" in d.message) for d in found] == [("unknown-requirement", True)]

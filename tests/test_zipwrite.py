@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
-from lo_static.zipwrite import DEFLATED, STORED, compress, read_entries, write_zip
+from lo_static.zipwrite import BLOCK, DEFLATED, STORED, compress, read_entries, write_zip
 
 
 def test_entries_read_back_exactly(tmp_path: Path) -> None:
@@ -34,6 +36,24 @@ def test_entries_read_back_exactly(tmp_path: Path) -> None:
     if shutil.which("unzip"):
         checked = subprocess.run(["unzip", "-tq", str(target)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("size", [2 * BLOCK + 1, 3 * BLOCK, 5 * BLOCK + 12345])
+def test_a_large_file_deflated_in_blocks_reads_back_and_packs_as_well(
+    tmp_path: Path, size: int
+) -> None:
+    """Blocks deflated in parallel join into one stream; each starts from the text before it,
+    so a repeat across a block's edge still compresses."""
+    pattern = random.Random(size).randbytes(20_000)  # only its repeats compress
+    data = (pattern * (size // len(pattern) + 1))[:size]
+    entry = compress(data)
+    whole = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert len(entry.data) <= 1.01 * len(whole.compress(data) + whole.flush())
+    target = tmp_path / "big.zip"
+    write_zip(target, [("local-offer/api/big.json", entry)])
+    with zipfile.ZipFile(target) as bundle:
+        assert bundle.testzip() is None
+        assert bundle.read("local-offer/api/big.json") == data
 
 
 def test_the_same_files_give_the_same_zip(tmp_path: Path) -> None:
