@@ -31,7 +31,7 @@ from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
 from .oruk_export import ExportedService, check_open_referral, export_services
-from .parallel import default_workers
+from .parallel import default_workers, paused_collection
 from .pdf import PrintedPdf, print_all
 from .plain_language import (
     check_easy_read_versions,
@@ -253,7 +253,8 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     With `options.a11y`, the new site is also checked with pa11y-ci before it replaces the
     old one, and any accessibility error fails the build like a content error."""
     started = time.perf_counter()
-    checked = check(options)
+    with paused_collection():
+        checked = check(options)
     checked.stages["check"] = time.perf_counter() - started
     if options.cache is not None:
         options.cache.save()  # what was read and analysed holds even if the build fails

@@ -232,6 +232,8 @@ def _read_pages(to_read: list[tuple[Path, Page]], cache: BuildCache | None) -> l
         return fields, page.source_key, found, outcome
 
     diagnostics: list[Diagnostic] = []
+    if cache is not None:
+        cache.load_all("read")  # once, here: the workers inherit it
     results = fork_map(task, len(to_read), workers)
     for (_, page), (fields, key, found, outcome) in zip(to_read, results, strict=True):
         for name, value in zip(_READ_FIELDS, fields, strict=True):

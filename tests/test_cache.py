@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import pickle
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -282,17 +283,26 @@ def test_keys_keep_their_parts_apart() -> None:
 
 def test_the_cache_keeps_only_what_recent_builds_use(tmp_path: Path) -> None:
     site = Rebuilds(tmp_path, MINIMAL)
-    used = [
-        p for kind in ("read", "analysis") for p in (site.cache / kind).rglob("*") if p.is_file()
-    ]
-    stale = site.cache / "read" / "00"
-    stale.mkdir(parents=True, exist_ok=True)
-    for number in range(3 * sum(1 for p in site.cache.rglob("*") if p.is_file())):
-        (stale / f"00{number:062x}").write_bytes(b"lo-static-cache 1\nold")
+    held = cached_entries(site.cache)
+    old = BuildCache(site.cache)
+    for number in range(3 * len(held)):  # what older versions of the content left
+        old.put("read", key_of("old", str(number)), "stale")
+    old.save()
+    legacy = site.cache / "read" / "00"  # a file per entry, as earlier versions kept them
+    legacy.mkdir()
+    (legacy / ("00" * 32)).write_bytes(b"lo-static-cache 1\nold")
     site.rebuild()
-    left = {p for p in site.cache.rglob("*") if p.is_file()}
-    assert not any(p.parent == stale for p in left)
-    assert set(used) <= left  # the pages, unchanged, were read from these again
+    assert cached_entries(site.cache) == held  # the pages, unchanged, were read from these
+    assert not legacy.exists()
+
+
+def cached_entries(folder: Path) -> set[tuple[str, str]]:
+    """(kind, key) of every entry the cache's files hold."""
+    found = set()
+    for path in folder.glob("*/*.shard"):
+        entries = pickle.loads(path.read_bytes().split(b"\n", 1)[1])
+        found |= {(path.parent.name, key) for key in entries}
+    return found
 
 
 def test_a_check_fills_the_cache_for_the_build_after_it(tmp_path: Path) -> None:
