@@ -327,7 +327,8 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
             finished_by=(f"{SEARCH_BUNDLE}/", SERVICE_WORKER, OFFLINE_MANIFEST, ZIP),
         )
     if options.cache is not None:
-        options.cache.remember_written(options.out_dir, keys)
+        kept = {url: previous[url] for url in itertools.chain(reused, (u for u, _ in same_bytes))}
+        options.cache.remember_written(options.out_dir, keys, kept)
         options.cache.save()
         options.cache.prune()
     checked.stages["total"] = time.perf_counter() - started

@@ -124,6 +124,10 @@ class BuildCache:
             self._used.add((kind, key))
         return value
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under `key` (not counted as a lookup)."""
+        return self.folder is not None and key in self._shard(kind, key)
+
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value` under `key` when the build succeeds (see `save`)."""
         if self.folder is not None:
@@ -240,12 +244,20 @@ class BuildCache:
         found = self.get("site", key_of(str(out_dir.resolve())))
         return found if isinstance(found, dict) else {}
 
-    def remember_written(self, out_dir: Path, keys: dict[str, str]) -> None:
-        """Record the files just swapped into `out_dir` with the keys they were made from."""
+    def remember_written(
+        self, out_dir: Path, keys: dict[str, str], kept: dict[str, Written] | None = None
+    ) -> None:
+        """Record the files just written into `out_dir` with the keys they were made from.
+        `kept`: the last record's entries of files this build left as they were (or linked),
+        which still hold without looking at the files again."""
         if self.folder is None:
             return
+        kept = kept or {}
         written: dict[str, Written] = {}
         for rel, key in keys.items():
+            if (entry := kept.get(rel)) is not None and entry.key == key:
+                written[rel] = entry
+                continue
             try:
                 info = (out_dir / rel).stat()
             except OSError:

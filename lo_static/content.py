@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import re
 import stat
 import unicodedata
@@ -215,9 +216,57 @@ READ_POOL_MINIMUM = 300
 """Sites with fewer Markdown files are read in this process (see parallel.default_workers)."""
 
 
+SEEN = "seen"
+"""The build cache's bundle of how each Markdown file looked on disk when it was last read:
+rel → ((its name in messages, mode, inode, size, modification and change times), the key of
+its bytes)."""
+
+
 def _read_pages(to_read: list[tuple[Path, Page]], cache: BuildCache | None) -> list[Diagnostic]:
     """Read every page, on every core for a large site. Workers look the build cache up but
-    cannot add to it, so this process stores what they read and counts their lookups."""
+    cannot add to it, so this process stores what they read and counts their lookups.
+
+    A file that looks on disk just as it did when a build read it (same inode, size and times:
+    any write changes its change time) is not read again: what was read from it comes from the
+    cache, by the key of the bytes it had then."""
+    if cache is None:
+        return _read_changed(to_read, None)
+    seen = cache.bundle(SEEN)
+    looks: dict[str, tuple[str | int, ...]] = {}
+    changed: list[tuple[Path, Page]] = []
+    diagnostics: list[Diagnostic] = []
+    for path, page in to_read:
+        try:
+            info = os.stat(path)
+        except OSError:
+            changed.append((path, page))
+            continue
+        looks[page.rel] = (
+            page.display, info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns,
+            info.st_ctime_ns,
+        )
+        known = seen.get(page.rel)
+        if known is not None and known[0] == looks[page.rel] and cache.holds("read", known[1]):
+            fields, found = cache.get("read", known[1])
+            for name, value in zip(_READ_FIELDS, fields, strict=True):
+                setattr(page, name, value)
+            page.source_key = known[1]
+            diagnostics.extend(found)
+        else:
+            changed.append((path, page))
+    diagnostics.extend(_read_changed(changed, cache))
+    cache.keep_bundle(SEEN, {
+        page.rel: (looks[page.rel], page.source_key)
+        for _, page in to_read
+        if page.source_key and page.rel in looks
+    })
+    return diagnostics
+
+
+def _read_changed(
+    to_read: list[tuple[Path, Page]], cache: BuildCache | None
+) -> list[Diagnostic]:
+    """Read each page from its file (on every core for many)."""
     workers = default_workers(len(to_read), READ_POOL_MINIMUM)
     if workers <= 1:
         return [found for path, page in to_read for found in read_page(path, page, cache)]

@@ -57,6 +57,8 @@ class SiteUpdate:
         self._ended = False
         self._log: IO[str] | None = None if fresh else (work / LOG).open("a", encoding="utf-8")
         self._folders: set[Path] = {site}
+        self._found_folders: set[str] = set()
+        """The folders `existing` found (relative paths: cheaper to note than paths)."""
         self._saved_folders: set[Path] = {work / OLD}
         self._saved: set[str] = set()
         """What was moved aside (relative paths)."""
@@ -137,7 +139,7 @@ class SiteUpdate:
         if not self.fresh:
             self._note("F", rel)
         path.rmdir()
-        self._folders.discard(path)
+        self._forget_folder(path)
         self.changed.add(rel)
 
     def _prepare(self, rel: str) -> Path:
@@ -154,6 +156,9 @@ class SiteUpdate:
     def _folder(self, folder: Path) -> None:
         """Make `folder` (and its parents) a real folder, moving aside a file in the way."""
         if folder in self._folders:
+            return
+        if folder.relative_to(self.site).as_posix() in self._found_folders:
+            self._folders.add(folder)
             return
         self._folder(folder.parent)
         if self.fresh:
@@ -199,6 +204,12 @@ class SiteUpdate:
         """`path` is no longer in the site: if it was a folder, neither are those in it."""
         if path in self._folders:
             self._folders = {f for f in self._folders if f != path and path not in f.parents}
+        rel = path.relative_to(self.site).as_posix()
+        if rel in self._found_folders:
+            inside = rel + "/"
+            self._found_folders = {
+                f for f in self._found_folders if f != rel and not f.startswith(inside)
+            }
 
     def _note(self, change: str, rel: str) -> None:
         """Log a change before making it, so that even a killed build can be undone."""
@@ -218,7 +229,7 @@ class SiteUpdate:
                 for entry in entries:
                     rel = prefix + entry.name
                     if entry.is_dir(follow_symlinks=False):
-                        self._folders.add(self.site / rel)
+                        self._found_folders.add(rel)
                         scan(entry.path, rel + "/")
                     else:
                         files.add(rel)

@@ -147,6 +147,19 @@ def test_a_search_index_changed_by_hand_is_made_again(tmp_path: Path) -> None:
     assert json.loads(entry.read_text())["languages"]
 
 
+def test_an_edit_that_keeps_the_size_and_time_is_still_seen(tmp_path: Path) -> None:
+    """A file whose inode, size and times are as they were is not read again: an edit that
+    keeps the size and puts the modification time back still changes the change time."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    path = site.content / "services/speech-therapy.md"
+    before = path.stat()
+    site.edit("services/speech-therapy.md", "cost: Free", "cost: Gift")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    site.rebuild()
+    assert b"Gift" in (site.out / "services/speech-therapy/index.html").read_bytes()
+
+
 def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
     site = Rebuilds(tmp_path, MINIMAL)
     before = cache_figures(site.rebuild())["reused_files"]
