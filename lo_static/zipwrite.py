@@ -9,6 +9,7 @@ are more than 65,535 entries or the archive passes 4 GiB.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 import zipfile
@@ -37,7 +38,7 @@ class Compressed:
     method: int
     crc: int
     size: int
-    data: bytes
+    data: bytes | memoryview
 
 
 BLOCK = 1 << 20
@@ -159,9 +160,13 @@ def _finish(stream: BinaryIO, central: bytearray, count: int) -> int:
 def read_entries(path: Path) -> dict[str, Compressed]:
     """The entries of a zip this module wrote, as they are stored (nothing is decompressed), by
     name: so an unchanged file is copied into the next zip instead of compressed again. Empty
-    when the file is missing or not such a zip."""
+    when the file is missing or not such a zip. The entries' bytes are views of the file: it
+    must not be changed in place while they are used (builds replace it, never rewrite it)."""
     try:
         with zipfile.ZipFile(path) as archive, path.open("rb") as stream:
+            # The stored bytes are views of the file mapped into memory, not copies: the next
+            # zip is written from them, and a large site's zip is hundreds of megabytes.
+            mapped = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
             found: dict[str, Compressed] = {}
             for info in archive.infolist():
                 if info.compress_type not in (STORED, DEFLATED):
@@ -177,8 +182,8 @@ def read_entries(path: Path) -> dict[str, Compressed]:
                     0x04034B50, info.CRC, info.compress_size, info.file_size
                 ):
                     return {}  # not as this module writes it: compress afresh
-                stream.seek(name_length + extra_length, 1)
-                data = stream.read(info.compress_size)
+                start = info.header_offset + 30 + name_length + extra_length
+                data = mapped[start : start + info.compress_size]
                 if len(data) != info.compress_size:
                     return {}
                 found[info.filename] = Compressed(
