@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -57,28 +58,39 @@ def index_site(site_dir: Path, expected_pages: int, output: Path | None = None) 
     every expected page is in it."""
     started = time.perf_counter()
     output = (output or site_dir / BUNDLE).absolute()
-    try:
-        # In a thread of its own, so it also works when the caller already runs an event loop.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(lambda: asyncio.run(_index(site_dir.absolute(), output))).result()
-    except FileNotFoundError:
-        raise OutputError(
-            "search index not built: the Pagefind binary is missing; install it with "
-            "pip install 'pagefind[bin]' (scripts/build-site does this)"
-        ) from None
-    except Exception as error:  # the service reports failures as assorted exception types
-        raise OutputError(f"search index not built: Pagefind failed: {error}") from None
-    indexed = _indexed_pages(output)
-    if indexed != expected_pages:
-        raise OutputError(
-            f"search index not built properly: Pagefind indexed {indexed} pages, expected "
-            f"{expected_pages}; the site was not published"
-        )
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            # In a thread of its own, so it also works when the caller already runs an event loop.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(lambda: asyncio.run(_index(site_dir.absolute(), output))).result()
+        except FileNotFoundError:
+            raise OutputError(
+                "search index not built: the Pagefind binary is missing; install it with "
+                "pip install 'pagefind[bin]' (scripts/build-site does this)"
+            ) from None
+        except Exception as error:  # the service reports failures as assorted exception types
+            raise OutputError(f"search index not built: Pagefind failed: {error}") from None
+        indexed = _indexed_pages(output)
+        if indexed == expected_pages:
+            break
+        # Now and then Pagefind's service ends without leaving its whole index (its entry
+        # file missing): index once more before giving up.
+        left = sum(1 for path in output.rglob("*") if path.is_file()) if output.is_dir() else 0
+        shutil.rmtree(output, ignore_errors=True)
+        if attempt == ATTEMPTS:
+            raise OutputError(
+                f"search index not built properly: Pagefind indexed {indexed} pages, expected "
+                f"{expected_pages} (it left {left} files, tried {ATTEMPTS} times); the site "
+                "was not published"
+            )
     for name in UNUSED:
         (output / name).unlink(missing_ok=True)
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     return SearchIndex(indexed, size, round(time.perf_counter() - started, 3))
 
+
+ATTEMPTS = 2
+"""How many times Pagefind is run before an incomplete index fails the build."""
 
 RECORD = "search"
 """The build cache's bundle recording the last index: where it is, how its entry file looked."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from lo_static import search as search_module
 from tests.browser_helpers import browser, open_page, server, site_root
 from tests.conftest import REPO, SiteDir, run
 from tests.test_build import tree_digest
@@ -179,3 +180,32 @@ def test_build_fails_when_the_index_cannot_be_built(
     assert result.exit_code == 2
     assert "search index not built" in result.output
     assert tree_digest(dist) == before
+
+
+@pytest.mark.parametrize("incomplete_runs", [1, 2])
+def test_an_incomplete_index_is_made_once_more_before_the_build_fails(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch, incomplete_runs: int
+) -> None:
+    """Pagefind's service now and then ends without leaving its whole index: the build runs
+    it again, and fails (leaving the previous site) only if the second index is incomplete
+    too."""
+    real = search_module._index
+    runs: list[int] = []
+
+    async def flaky(site_dir: Path, output: Path) -> None:
+        await real(site_dir, output)
+        runs.append(1)
+        if len(runs) <= incomplete_runs:
+            (output / "pagefind-entry.json").unlink()
+
+    monkeypatch.setattr(search_module, "_index", flaky)
+    result = run("build", "--today", "2026-11-23")
+    dist = site.path.parent / "dist"
+    if incomplete_runs == 1:
+        assert result.exit_code == 0, result.output
+        assert json.loads((dist / "pagefind/pagefind-entry.json").read_text())["languages"]
+    else:
+        assert result.exit_code == 2
+        assert "tried 2 times" in result.output
+        assert not dist.exists()
+    assert len(runs) == 2
