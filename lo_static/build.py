@@ -7,6 +7,7 @@ full report and leave the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -248,10 +249,20 @@ def page_sources(model: SiteModel) -> dict[str, str]:
 
 
 def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tuple[Checked, int]:
-    """Check, then render and write the site atomically. Returns the check and files written.
+    """Check, then render and write the site (see write.py: a failed build changes nothing).
+    Returns the check and the number of files the site has.
 
-    With `options.a11y`, the new site is also checked with pa11y-ci before it replaces the
-    old one, and any accessibility error fails the build like a content error."""
+    With `options.a11y`, the new site is also checked with pa11y-ci before it is kept, and any
+    accessibility error fails the build like a content error."""
+    try:
+        return _build(options, progress)
+    finally:
+        # What the build exempted from garbage collection (see parallel.paused_collection) is
+        # collectable again: a preview server builds many times in one process.
+        gc.unfreeze()
+
+
+def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, int]:
     started = time.perf_counter()
     with paused_collection():
         checked = check(options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from bench.make_corpus import make
 from lo_static.analysis import CHUNK
 from lo_static.content import READ_POOL_MINIMUM
 from lo_static.parallel import fork_map
-from tests.conftest import TODAY, run
+from tests.conftest import TODAY, SiteDir, run
 
 NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
 """Pagefind's index differs from run to run (its file names are not stable), and the offline
@@ -81,3 +82,11 @@ def test_pages_read_by_workers_go_into_the_cache(
     assert figures[0]["misses"] == 2 * files + 1 and figures[0]["hits"] == 0
     assert figures[1]["hits"] == 2 * files and figures[1]["misses"] == 1  # a new --out
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+
+def test_a_build_leaves_nothing_exempt_from_garbage_collection(site: SiteDir) -> None:
+    """The build pauses and freezes the collector while it loads (see paused_collection); a
+    process that builds many times (the preview server) must get it all back afterwards."""
+    assert gc.get_freeze_count() == 0
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
