@@ -266,6 +266,20 @@ class BuildCache:
         self.put("site", key_of(str(out_dir.resolve())), written)
 
 
+def stat_identity(info: os.stat_result) -> tuple[int, int, int]:
+    """How a file looked on disk (inode, size, modification time): while all three are the
+    same, nobody has written it (nor replaced it with another file)."""
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """`stat_identity` of the file at `path`, or None when there is none."""
+    try:
+        return stat_identity(path.stat())
+    except OSError:
+        return None
+
+
 def reusable(out_dir: Path, rel: str, key: str, written: dict[str, Written]) -> Path | None:
     """The previous site's copy of `rel`, if it was made from `key` and nobody changed it since."""
     entry = written.get(rel)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache
+from .cache import BuildCache, file_identity, stat_identity
 from .resources import TEMPLATES_DIR
 from .zipwrite import Compressed, compress, read_entries, write_zip
 
@@ -69,14 +69,16 @@ def finish_offline(
     record = cache.bundle(RECORD) if cache is not None else {}
     seen: dict[str, Seen] = record.get("files", {})
     last_zip = previous / ZIP if previous is not None else None
-    zip_intact = bool(seen) and last_zip is not None and _identity(last_zip) == record.get("zip")
+    zip_intact = (
+        bool(seen) and last_zip is not None and file_identity(last_zip) == record.get("zip")
+    )
     # Files that are just as the last zip packed them (that zip is still there, as it was made).
     as_packed = {
         rel: known
         for rel in files
         if zip_intact
         and (known := seen.get(rel)) is not None
-        and (known.inode, known.size, known.mtime_ns) == _stat_key(listing[rel])
+        and (known.inode, known.size, known.mtime_ns) == stat_identity(listing[rel])
     }
 
     @functools.cache
@@ -152,8 +154,8 @@ def finish_offline(
         made.append(ZIP)
     if cache is not None:
         cache.keep_bundle(RECORD, {
-            "zip": _identity(into / ZIP) if ZIP in made else record.get("zip"),
-            "files": {rel: Seen(*_stat_key(listing[rel]), digests[rel]) for rel in files},
+            "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
+            "files": {rel: Seen(*stat_identity(listing[rel]), digests[rel]) for rel in files},
         })
     return made
 
@@ -181,13 +183,3 @@ def _listing(site_dir: Path) -> dict[str, os.stat_result]:
                 found[rel] = info
     return found
 
-
-def _stat_key(info: os.stat_result) -> tuple[int, int, int]:
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        return _stat_key(path.stat())
-    except OSError:
-        return None

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache, key_of
+from .cache import BuildCache, file_identity, key_of
 from .content import Page
 from .errors import OutputError
 
@@ -106,7 +106,7 @@ def reused_index(
     record = cache.bundle(RECORD)
     if record.get("key") != _index_key(site_dir) or record.get("pages") != expected_pages:
         return None
-    if record.get("entry") != _identity(site_dir / BUNDLE / "pagefind-entry.json"):
+    if record.get("entry") != file_identity(site_dir / BUNDLE / "pagefind-entry.json"):
         return None
     return SearchIndex(expected_pages, int(record.get("bytes", 0)), 0.0)
 
@@ -121,20 +121,12 @@ def remember_index(
             "key": _index_key(out_dir),
             "pages": index.pages,
             "bytes": index.bytes,
-            "entry": _identity(site_dir / BUNDLE / "pagefind-entry.json"),
+            "entry": file_identity(site_dir / BUNDLE / "pagefind-entry.json"),
         })
 
 
 def _index_key(site_dir: Path) -> str:
     return key_of("search", str(site_dir.resolve()))
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 async def _index(site_dir: Path, output: Path) -> None:

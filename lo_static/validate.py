@@ -51,16 +51,13 @@ def validate_pages(
     and checklist are unchanged since the last build takes its `meta` and problems from the
     `cache` (both depend on nothing else)."""
     found: list[Diagnostic] = []
-    stored = cache.bundle(BUNDLE) if cache is not None else {}
     kept: dict[str, tuple[dict[str, Any], list[Diagnostic]]] = {}
     checklist = key_of("valid", *sorted(requirement_ids))
     for page in pages:
         if not page.readable:
             continue
         key = key_of(checklist, page.source_key) if cache is not None else ""
-        entry = stored.get(key)
-        if cache is not None:
-            cache.counts[f"{BUNDLE} {'miss' if entry is None else 'hit'}"] += 1
+        entry = cache.get_in(BUNDLE, key) if cache is not None else None
         if entry is None:
             problems = validate_page(page, requirement_ids) + check_body_placeholders(page)
             entry = (page.meta, problems)

@@ -139,7 +139,8 @@ class SiteUpdate:
         if not self.fresh:
             self._note("F", rel)
         path.rmdir()
-        self._forget_folder(path)
+        self._folders.discard(path)  # empty: no folder in it to forget
+        self._found_folders.discard(rel)
         self.changed.add(rel)
 
     def _prepare(self, rel: str) -> Path:
@@ -377,11 +378,17 @@ def write_site(
 
 
 def _remove_empty_folders(update: SiteUpdate, removed: list[str]) -> None:
-    """Remove the folders that removing the stale files `removed` left empty (deepest first)."""
-    candidates = {rel.rpartition("/")[0] for rel in removed} - {""}
-    while candidates:
-        rel = max(candidates, key=lambda rel: rel.count("/"))
-        candidates.discard(rel)
+    """Remove the folders that removing the stale files `removed` left empty: each folder
+    that held one, and its parents, deepest first (so a parent is looked at once its folders
+    have gone)."""
+    candidates: set[str] = set()
+    for rel in removed:
+        while "/" in rel:
+            rel = rel.rpartition("/")[0]
+            if rel in candidates:
+                break
+            candidates.add(rel)
+    for rel in sorted(candidates, key=lambda rel: rel.count("/"), reverse=True):
         try:
             with os.scandir(update.site / rel) as entries:
                 empty = next(entries, None) is None
@@ -389,8 +396,6 @@ def _remove_empty_folders(update: SiteUpdate, removed: list[str]) -> None:
             continue
         if empty:
             update.remove_folder(rel)
-            if "/" in rel:
-                candidates.add(rel.rpartition("/")[0])
 
 
 @contextmanager
@@ -418,13 +423,10 @@ def _keep_unchanged(made: Path, old: Path) -> None:
         for name in names:
             new_file = os.path.join(folder, name)
             old_file = os.path.normpath(os.path.join(old, relative, name))
+            regular = os.path.isfile(old_file) and not os.path.islink(old_file)
+            if not regular or not _same_bytes(Path(old_file), Path(new_file)):
+                continue
             try:
-                info = os.lstat(old_file)
-                if not stat.S_ISREG(info.st_mode) or info.st_size != os.path.getsize(new_file):
-                    continue
-                with open(old_file, "rb") as first, open(new_file, "rb") as second:
-                    if first.read() != second.read():
-                        continue
                 linked = new_file + ".same"
                 os.link(old_file, linked)
                 os.replace(linked, new_file)

@@ -140,14 +140,19 @@ write_site(out, files.items(), [], finish=finish, finished_by=("pagefind/",))
 """
 
 
-def test_a_killed_update_is_undone_by_the_next_build(out: Path) -> None:
-    before = snapshot(out)
+def kill_an_update(out: Path) -> None:
+    """Update `out` in another process that is killed after writing, while it finishes."""
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_BUILD.format(files=NEW_FILES), str(out)],
         cwd=REPO,
         check=False,
     )
     assert killed.returncode == -signal.SIGKILL
+
+
+def test_a_killed_update_is_undone_by_the_next_build(out: Path) -> None:
+    before = snapshot(out)
+    kill_an_update(out)
     assert (out / "services/c/index.html").exists()  # it was killed half way
     assert [name.split("-")[1] for name in leftovers(out)] == ["work"]
     # The next build first puts the old site back; here it fails too, so that site stays.
@@ -159,12 +164,7 @@ def test_a_killed_update_is_undone_by_the_next_build(out: Path) -> None:
 
 def test_a_log_cut_short_by_a_kill_is_still_undone(out: Path) -> None:
     before = snapshot(out)
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_BUILD.format(files=NEW_FILES), str(out)],
-        cwd=REPO,
-        check=False,
-    )
-    assert killed.returncode == -signal.SIGKILL
+    kill_an_update(out)
     [work] = leftovers(out)
     log = out.parent / work / "log"
     log.write_bytes(log.read_bytes() + b'["A", "serv')  # a line the kill cut in half
