@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lo_static.content import Page
+from lo_static.glossary import Glossary, Term, search_keywords
 from tests.conftest import SiteDir, assert_only_error, assert_only_warning, run
 
 GUIDE = "about/guide.md"
@@ -88,3 +95,65 @@ def test_vague_link_text_is_a_warning(site: SiteDir) -> None:
 def test_image_link_uses_its_alt_text(site: SiteDir) -> None:
     site.edit(GUIDE, "[the youth club]", "[![The youth club](../images/family.png)]")
     assert run("check", "--today", "2026-11-23").exit_code == 0
+
+
+# --- Search keywords ------------------------------------------------------------------------
+
+
+def _page(body: str, title: str = "A page", summary: str = "") -> Page:
+    return Page("x.md", "x.md", "page", body=body, meta={"title": title, "summary": summary})
+
+
+def _keywords_one_by_one(page: Page, glossary: Glossary) -> str:
+    """What search_keywords means, written the slow way: one search per term."""
+    text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+    return "; ".join(
+        f"{t.term} {t.expansion}"
+        for t in glossary.terms
+        if re.search(rf"\b{re.escape(t.term)}\b", text) or t.expansion.lower() in text.lower()
+    )
+
+
+PREFIXED = Glossary([
+    Term("GOV", "government", "x"),
+    Term("GOV.UK", "the government's website", "x"),
+    Term("SEN", "special educational needs", "x"),
+    Term("SEND", "special educational needs and disabilities", "x"),
+    Term("EHC", "education, health and care", "x"),
+    Term("EHC plan", "education, health and care plan", "x"),
+    Term("UK", "United Kingdom", "x"),
+])
+
+
+def test_search_keywords_finds_terms_as_words_and_expansions_in_any_case() -> None:
+    def keywords(body: str) -> list[str]:
+        found = search_keywords(_page(body), PREFIXED).split("; ")
+        return [t.term for t in PREFIXED.terms if f"{t.term} {t.expansion}" in found]
+
+    # Both start there, and a third starts within them.
+    assert keywords("Read it on GOV.UK today.") == ["GOV", "GOV.UK", "UK"]
+    assert keywords("Read it on GOV.UKS today.") == ["GOV"]  # GOV.UK is not a word there
+    assert keywords("The SENDIASS team.") == []
+    assert keywords("Ask about SEND, then SEN.") == ["SEN", "SEND"]
+    assert keywords("Ask about SEND.") == ["SEND"]
+    assert keywords("SPECIAL EDUCATIONAL NEEDS support") == ["SEN"]
+    # An expansion found inside a longer one, and a term at the same place as a longer one.
+    assert keywords("special educational needs and disabilities") == ["SEN", "SEND"]
+    assert keywords("Your EHC plan.") == ["EHC", "EHC plan"]
+    assert keywords("Nothing here.") == []
+    assert search_keywords(_page("SEND"), Glossary([])) == ""
+
+
+_PIECES = st.sampled_from(
+    ["GOV", "GOV.UK", "SEN", "SEND", "EHC", "EHC plan", "plan", "Special educational needs",
+     " and disabilities", "education, health", " and care", " ", ".", "s", "x", "_", "é", "\n"]
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(_PIECES, max_size=12).map("".join), st.lists(st.booleans(), min_size=7,
+       max_size=7))
+def test_search_keywords_is_one_search_per_term_done_at_once(text: str, kept: list[bool]) -> None:
+    glossary = Glossary([term for term, keep in zip(PREFIXED.terms, kept, strict=True) if keep])
+    page = _page(text, title="GOV" if kept[0] else "Title")
+    assert search_keywords(page, glossary) == _keywords_one_by_one(page, glossary)
