@@ -47,8 +47,22 @@ WINDOW = 1 << 15
 """How far back deflate looks for a match (its 32 KiB window)."""
 
 
+COMPRESSED_ALREADY = (
+    b"\x1f\x8b",  # gzip: Pagefind's index, fragments and WebAssembly
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",  # JPEG
+    b"RIFF",  # WebP
+    b"wOF2",
+    b"PK\x03\x04",
+)
+"""How files already compressed begin: deflating them again costs time and saves nothing."""
+
+
 def compress(data: bytes, level: int = 6) -> Compressed:
-    """Deflate `data` (raw deflate, as zip stores it); keep it as it is when that is smaller."""
+    """Deflate `data` (raw deflate, as zip stores it); keep it as it is when that is smaller,
+    or when it is already compressed (`COMPRESSED_ALREADY`)."""
+    if data.startswith(COMPRESSED_ALREADY):
+        return Compressed(STORED, zlib.crc32(data), len(data), data)
     if len(data) > 2 * BLOCK:
         packed = _deflate_in_blocks(data, level)
     else:

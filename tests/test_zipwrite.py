@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import shutil
 import subprocess
@@ -36,6 +37,23 @@ def test_entries_read_back_exactly(tmp_path: Path) -> None:
     if shutil.which("unzip"):
         checked = subprocess.run(["unzip", "-tq", str(target)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_files_compressed_already_are_stored_without_deflating_again(tmp_path: Path) -> None:
+    """Pagefind's fragments are gzip files; deflating them again saves nothing but costs time.
+    A gzip of repetitive text would still shrink if deflated again, so only the test of how it
+    begins keeps it stored."""
+    gzipped = gzip.compress(b"a" * 100_000, compresslevel=1)
+    again = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert len(again.compress(gzipped) + again.flush()) < len(gzipped)
+    entry = compress(gzipped)
+    assert (entry.method, entry.data, entry.size) == (STORED, gzipped, len(gzipped))
+    target = tmp_path / "site.zip"
+    write_zip(target, [("local-offer/pagefind/fragment/en_1.pf_fragment", entry)])
+    with zipfile.ZipFile(target) as bundle:
+        assert bundle.testzip() is None
+        assert bundle.read("local-offer/pagefind/fragment/en_1.pf_fragment") == gzipped
+    assert compress(b"\x1f" + b"a" * 1000).method == DEFLATED  # one byte of the sign is not it
 
 
 @pytest.mark.parametrize("size", [2 * BLOCK + 1, 3 * BLOCK, 5 * BLOCK + 12345])
