@@ -34,7 +34,7 @@ from .markdown import (
 from .oruk_export import plain_text_of
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
-from .search import word_counts
+from .search import WordCounts, word_counts
 from .site import GLOSSARY_URL, relative
 
 POOL_MINIMUM = 300
@@ -114,7 +114,7 @@ class Analysis:
     body_html: str
     linked: tuple[str, ...] = ()
     """The content paths the body links to (whose status decides how its links are written)."""
-    words: dict[str, int] | None = None
+    words: WordCounts | None = None
     """How often the page uses each word (for the search page's spelling help)."""
 
 

@@ -29,6 +29,7 @@ from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
 
 if TYPE_CHECKING:
     from .markdown import Document
+    from .search import WordCounts
 
 EASY_READ_SUFFIX = ".easy-read.md"
 DATA_FILES = {"site.yaml", "glossary.yaml"}
@@ -90,7 +91,7 @@ class Page:
     """The body as plain text (for the Open Referral export)."""
     body_html: str | None = None
     """The body rendered for the web page."""
-    words: dict[str, int] | None = None
+    words: WordCounts | None = None
     """How often the page uses each word (lowercased), for the search page's spelling help."""
     easy_read_rel: str | None = None
     """For a standard page: its easy-read variant, if there is one."""

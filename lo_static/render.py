@@ -332,7 +332,8 @@ class Renderer:
         """The words of the site, most used first, for the search page's spelling help."""
         counts: Counter[str] = Counter()
         for page in self.model.pages:
-            counts.update(page.words if page.words is not None else word_counts(page))
+            for word, count in (page.words or word_counts(page)).items():
+                counts[word] += count
         for term in self.model.glossary.terms:
             counts[term.term.lower()] += 1
         words = sorted(counts, key=lambda w: (-counts[w], w))

@@ -209,3 +209,23 @@ def test_an_incomplete_index_is_made_once_more_before_the_build_fails(
         assert "tried 2 times" in result.output
         assert not dist.exists()
     assert len(runs) == 2
+
+
+def test_spelling_word_list_adds_up_every_page(site: SiteDir) -> None:
+    """search/words.json: each word once, lowercased, most used on the whole site first."""
+    site.edit("about/guide.md", "Start here.", "Start here. Wombat" + " wombat" * 4 + " Quokka" * 3)
+    site.edit("services/youth-club.md", "Games,", "Quokkas and quokka, quokka QUOKKA. Games,")
+    assert run("build", "--today", "2026-11-23").exit_code == 0
+    words = json.loads((site.path.parent / "dist/search/words.json").read_text())
+    assert len(words) == len(set(words)) and all(word == word.lower() for word in words)
+    # quokka: three times on one page and three on another; wombat: five times on one.
+    assert words.index("quokka") < words.index("wombat") < words.index("quokkas")
+    assert words.index("wombat") < words.index("start")
+    assert "gp" in words  # glossary terms are words too
+
+
+def test_word_counts_pack_and_unpack_exactly() -> None:
+    counts = {"autism": 3, "short-breaks": 70_000, "parent’s": 1}
+    packed = search_module.WordCounts.of(counts)
+    assert dict(packed.items()) == counts
+    assert list(search_module.WordCounts.of({}).items()) == []
