@@ -17,7 +17,16 @@ from pathlib import Path
 
 from .cache import BuildCache, file_identity, stat_identity
 from .resources import TEMPLATES_DIR
-from .zipwrite import Compressed, compress, read_entries, write_zip
+from .zipwrite import (
+    DEFLATED,
+    Block,
+    Compressed,
+    Earlier,
+    compress,
+    compress_in_pieces,
+    read_entries,
+    write_zip,
+)
 
 SERVICE_WORKER = "sw.js"
 MANIFEST = "offline.json"
@@ -39,6 +48,8 @@ class Seen:
     size: int
     mtime_ns: int
     digest: str
+    blocks: tuple[Block, ...] = ()
+    """The pieces a large file was deflated in (see `zipwrite.deflate_in_blocks`)."""
 
 
 RECORD = "offline"
@@ -82,25 +93,41 @@ def finish_offline(
     }
 
     @functools.cache
-    def last_entries() -> dict[str, Compressed]:
-        """The last zip's entries, by their file's SHA-256 (read once, only if needed)."""
+    def last_zip_entries() -> dict[str, Compressed]:
+        """The last zip's entries, by name (read once, only if needed)."""
         if not zip_intact or last_zip is None:
             return {}
-        entries = read_entries(last_zip)
+        return read_entries(last_zip)
+
+    @functools.cache
+    def last_entries() -> dict[str, tuple[Compressed, tuple[Block, ...]]]:
+        """The last zip's entries, by their file's SHA-256, with the pieces of large ones."""
+        entries = last_zip_entries()
         return {
-            known.digest: entry
+            known.digest: (entry, known.blocks)
             for rel, known in seen.items()
             if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None
         }
 
-    def pack(rel: str) -> tuple[str, Compressed, bool]:
-        """The file's SHA-256 (hex), its compressed bytes, and whether they were reused."""
+    def earlier(rel: str) -> Earlier | None:
+        """How the last zip deflated this file in pieces, when it did."""
+        known = seen.get(rel)
+        entry = last_zip_entries().get(f"{ZIP_FOLDER}/{rel}")
+        if known is None or not known.blocks or entry is None or entry.method != DEFLATED:
+            return None
+        return Earlier(known.blocks, known.size, entry.data)
+
+    def pack(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
+        """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
+        pieces it was deflated in. A large file that changed is deflated again only where it
+        changed (an edit to one service changes one record of the 30 MB services.json)."""
         data = (site_dir / rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         old = last_entries()
-        if digest in old and old[digest].size == len(data):
-            return digest, old[digest], True
-        return digest, compress(data), False
+        if digest in old and old[digest][0].size == len(data):
+            return digest, old[digest][0], True, old[digest][1]
+        entry, blocks = compress_in_pieces(data, earlier=earlier(rel))
+        return digest, entry, False, blocks
 
     todo = [rel for rel in files if rel not in as_packed]
     if todo:
@@ -110,7 +137,7 @@ def finish_offline(
         packed = dict(zip(todo, pool.map(pack, todo), strict=True))
     digests = {rel: as_packed[rel].digest if rel in as_packed else packed[rel][0] for rel in files}
     if cache is not None:
-        reused = len(as_packed) + sum(1 for _, _, hit in packed.values() if hit)
+        reused = len(as_packed) + sum(1 for _, _, hit, _ in packed.values() if hit)
         cache.counts["zip hit"] += reused
         cache.counts["zip miss"] += len(files) - reused
     revisions = {rel: digests[rel][:12] for rel in files}
@@ -145,7 +172,7 @@ def finish_offline(
             packed[rel] = pack(rel)  # the last zip has lost it (it should not): pack it anew
             del as_packed[rel]
         entries = [
-            (f"{ZIP_FOLDER}/{rel}", old[known.digest] if known else packed[rel][1])
+            (f"{ZIP_FOLDER}/{rel}", old[known.digest][0] if known else packed[rel][1])
             for rel in files
             for known in [as_packed.get(rel)]
         ]
@@ -155,7 +182,14 @@ def finish_offline(
     if cache is not None:
         cache.keep_bundle(RECORD, {
             "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
-            "files": {rel: Seen(*stat_identity(listing[rel]), digests[rel]) for rel in files},
+            "files": {
+                rel: Seen(
+                    *stat_identity(listing[rel]),
+                    digests[rel],
+                    as_packed[rel].blocks if rel in as_packed else packed[rel][3],
+                )
+                for rel in files
+            },
         })
     return made
 

@@ -9,6 +9,7 @@ are more than 65,535 entries or the archive passes 4 GiB.
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 import struct
@@ -42,7 +43,7 @@ class Compressed:
 
 
 BLOCK = 1 << 20
-"""A file larger than two of these is deflated in blocks of this size, on every core."""
+"""A file larger than two of these is deflated in pieces of this size, on every core."""
 WINDOW = 1 << 15
 """How far back deflate looks for a match (its 32 KiB window)."""
 
@@ -61,39 +62,139 @@ COMPRESSED_ALREADY = (
 def compress(data: bytes, level: int = 6) -> Compressed:
     """Deflate `data` (raw deflate, as zip stores it); keep it as it is when that is smaller,
     or when it is already compressed (`COMPRESSED_ALREADY`)."""
+    return compress_in_pieces(data, level)[0]
+
+
+def compress_in_pieces(
+    data: bytes, level: int = 6, earlier: Earlier | None = None
+) -> tuple[Compressed, tuple[Block, ...]]:
+    """`compress`, which deflates a file larger than two BLOCKs in pieces (see
+    `deflate_in_blocks`); also returns those pieces (none for other files), to be given back
+    in `earlier` when the file is compressed again."""
     if data.startswith(COMPRESSED_ALREADY):
-        return Compressed(STORED, zlib.crc32(data), len(data), data)
+        return Compressed(STORED, zlib.crc32(data), len(data), data), ()
     if len(data) > 2 * BLOCK:
-        packed = _deflate_in_blocks(data, level)
-    else:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        packed = packer.compress(data) + packer.flush()
+        entry, blocks = deflate_in_blocks(data, level, earlier)
+        return entry, blocks if entry.method == DEFLATED else ()
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return _smaller(data, packer.compress(data) + packer.flush()), ()
+
+
+def _smaller(data: bytes, packed: bytes) -> Compressed:
     crc = zlib.crc32(data)
     if len(packed) >= len(data):
         return Compressed(STORED, crc, len(data), data)
     return Compressed(DEFLATED, crc, len(data), packed)
 
 
-def _deflate_in_blocks(data: bytes, level: int) -> bytes:
-    """One raw deflate stream made block by block in parallel, as pigz does: each block starts
-    with the 32 KiB before it as its dictionary (so it compresses as well as one stream would)
-    and ends byte-aligned with a full flush, and only the last one ends the stream, so the
-    blocks join into a stream any inflater reads. zlib lets other threads run meanwhile."""
-    starts = range(0, len(data), BLOCK)
+@dataclass(frozen=True)
+class Block:
+    """A piece of a large file, deflated on its own (see `deflate_in_blocks`)."""
 
-    def block(start: int) -> bytes:
-        window = data[max(0, start - WINDOW) : start]
+    start: int
+    length: int
+    digest: bytes
+    """BLAKE2b of the piece and the 32 KiB before it: all that its deflated bytes depend on."""
+    packed_start: int
+    packed_length: int
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """How a large file was deflated last time, so its unchanged pieces can be reused."""
+
+    blocks: tuple[Block, ...]
+    size: int
+    packed: bytes | memoryview
+    """The deflated bytes those blocks are in (the entry of the last zip)."""
+
+
+FINAL = b"\x03\x00"
+"""An empty last block (fixed Huffman codes): ends a stream whose blocks all end flushed."""
+
+
+def deflate_in_blocks(
+    data: bytes, level: int = 6, earlier: Earlier | None = None
+) -> tuple[Compressed, tuple[Block, ...]]:
+    """One raw deflate stream made piece by piece in parallel, as pigz does: each piece of up
+    to BLOCK bytes starts with the 32 KiB before it as its dictionary (so it compresses as well
+    as one stream would) and ends byte-aligned with a full flush, and an empty last block ends
+    the stream, so the pieces join into a stream any inflater reads. zlib lets other threads
+    run meanwhile.
+
+    With `earlier`, the pieces at the start and at the end of the file that are just as they
+    were (their bytes and the 32 KiB before them; those at the end may have moved) are copied
+    from the last deflated bytes, and only the part between them is deflated again: an edit to
+    one record of a 30 MB export deflates a megabyte or two, not thirty. Returns the pieces, to
+    be given back as `earlier` next time."""
+    view = memoryview(data)
+    plan = _plan(view, earlier)
+
+    def deflate(piece: tuple[int, int, Block | None]) -> bytes | memoryview:
+        start, end, reused = piece
+        if reused is not None and earlier is not None:
+            return earlier.packed[reused.packed_start : reused.packed_start + reused.packed_length]
+        window = view[max(0, start - WINDOW) : start]
         packer = (
             zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window)
-            if window
+            if start
             else zlib.compressobj(level, zlib.DEFLATED, -15)
         )
-        last = start + BLOCK >= len(data)
-        packed = packer.compress(data[start : start + BLOCK])
-        return packed + packer.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+        return packer.compress(view[start:end]) + packer.flush(zlib.Z_FULL_FLUSH)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return b"".join(pool.map(block, starts))
+        pieces = list(pool.map(deflate, plan))
+        digests = list(pool.map(lambda piece: _digest(view, piece[0], piece[1]), plan))
+    blocks = []
+    offset = 0
+    for (start, end, _), packed, digest in zip(plan, pieces, digests, strict=True):
+        blocks.append(Block(start, end - start, digest, offset, len(packed)))
+        offset += len(packed)
+    return _smaller(data, b"".join(pieces) + FINAL), tuple(blocks)
+
+
+def _digest(view: memoryview, start: int, end: int) -> bytes:
+    return hashlib.blake2b(view[max(0, start - WINDOW) : end], digest_size=16).digest()
+
+
+def _plan(view: memoryview, earlier: Earlier | None) -> list[tuple[int, int, Block | None]]:
+    """(start, end, block of `earlier` to reuse or None) of each piece of the new bytes."""
+    size = len(view)
+    if earlier is None or not earlier.blocks:
+        return _fresh(0, size)
+
+    def same(block: Block, start: int) -> bool:
+        end = start + block.length
+        return start >= 0 and end <= size and _digest(view, start, end) == block.digest
+
+    head: list[tuple[int, int, Block | None]] = []
+    for block in earlier.blocks:
+        if not same(block, block.start):
+            break
+        head.append((block.start, block.start + block.length, block))
+    middle_start = head[-1][1] if head else 0
+    shift = size - earlier.size
+    tail: list[tuple[int, int, Block | None]] = []
+    for block in reversed(earlier.blocks[len(head) :]):
+        start = block.start + shift
+        if start < middle_start or not same(block, start):
+            break
+        tail.insert(0, (start, start + block.length, block))
+    middle_end = tail[0][0] if tail else size
+    if tail and 0 < middle_end - middle_start < BLOCK // 2:
+        # Deflate a small change with the piece after it, so that edits do not leave the file
+        # in ever more, ever smaller pieces.
+        middle_end = tail.pop(0)[1]
+    return head + _fresh(middle_start, middle_end) + tail
+
+
+def _fresh(start: int, end: int) -> list[tuple[int, int, Block | None]]:
+    """Pieces of `start`..`end` of about BLOCK bytes each (never a small one at the end)."""
+    if end <= start:
+        return []
+    count = max(1, round((end - start) / BLOCK))
+    cuts = [start + (end - start) * n // count for n in range(count + 1)]
+    return [(cuts[n], cuts[n + 1], None) for n in range(count)]
 
 
 def write_zip(path: Path, entries: list[tuple[str, Compressed]]) -> int:

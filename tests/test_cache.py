@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lo_static import offline, zipwrite
 from lo_static.cache import BuildCache, key_of
 from tests.conftest import MINIMAL, REPO, TODAY, check_json, run
 
@@ -347,6 +348,45 @@ def test_the_offline_zip_holds_the_new_site_after_an_edit(tmp_path: Path) -> Non
         }
     assert zipped == files
     assert b"A sentence only the new zip has." in zipped["services/speech-therapy/index.html"]
+
+
+def test_a_large_file_is_deflated_again_only_where_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """services.json (30 MB at 5,000 services) changes with any service: the next zip takes its
+    unchanged pieces from the last one. Pieces of 256 bytes here (each deflated with the 64
+    before it), so the small site's files are large files."""
+    monkeypatch.setattr(zipwrite, "BLOCK", 256)
+    monkeypatch.setattr(zipwrite, "WINDOW", 64)
+    calls: list[tuple[bytes, zipwrite.Earlier | None, tuple[zipwrite.Block, ...]]] = []
+
+    def compress_in_pieces(data: bytes, earlier: zipwrite.Earlier | None = None):  # type: ignore[no-untyped-def]
+        entry, blocks = zipwrite.compress_in_pieces(data, earlier=earlier)
+        calls.append((data, earlier, blocks))
+        return entry, blocks
+
+    monkeypatch.setattr(offline, "compress_in_pieces", compress_in_pieces)
+    site = Rebuilds(tmp_path, MINIMAL)
+    services = (site.out / "openreferral/services.json").read_bytes()
+    assert len(services) > 8 * 256
+    site.rebuild()  # nothing changed: the pieces are remembered from the zip before
+    site.edit("services/youth-club.md", "Games,", "Games, films,")
+    calls.clear()
+    site.rebuild()
+    now = (site.out / "openreferral/services.json").read_bytes()
+    # services.json, deflated again by the rebuild, and from scratch by the full build.
+    made = [(earlier, blocks) for data, earlier, blocks in calls if data == now]
+    assert [earlier is None for earlier, _ in made] == [False, True]
+    earlier, blocks = made[0]
+    assert earlier is not None
+    old = {block.digest for block in earlier.blocks}
+    fresh = [block for block in blocks if block.digest not in old]
+    assert 1 <= len(fresh) <= 3 < len(blocks)  # ... where the youth club's record is
+    with zipfile.ZipFile(site.out / "local-offer-offline.zip") as bundle:
+        assert bundle.testzip() is None
+        zipped = bundle.read("local-offer/openreferral/services.json")
+    assert zipped == (site.out / "openreferral/services.json").read_bytes() != services
+    assert b"Games, films," in zipped
 
 
 LINKED_PAGE_CHANGES = {

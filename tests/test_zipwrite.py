@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from lo_static.zipwrite import BLOCK, DEFLATED, STORED, compress, read_entries, write_zip
+from lo_static.zipwrite import (
+    BLOCK,
+    DEFLATED,
+    STORED,
+    Compressed,
+    Earlier,
+    compress,
+    deflate_in_blocks,
+    read_entries,
+    write_zip,
+)
 
 
 def test_entries_read_back_exactly(tmp_path: Path) -> None:
@@ -72,6 +82,84 @@ def test_a_large_file_deflated_in_blocks_reads_back_and_packs_as_well(
     with zipfile.ZipFile(target) as bundle:
         assert bundle.testzip() is None
         assert bundle.read("local-offer/api/big.json") == data
+
+
+def _inflate(entry: Compressed) -> bytes:
+    return zlib.decompress(bytes(entry.data), -15) if entry.method == DEFLATED else entry.data
+
+
+def _text(size: int, seed: int) -> bytes:
+    words = [b"short", b"breaks", b"service", b"family", b"support", b"school", b"{", b"},\n"]
+    pick = random.Random(seed).choice
+    return b" ".join(pick(words) for _ in range(size // 6))[:size]
+
+
+EDITS = {
+    "insert in the middle": lambda d: d[: len(d) // 2] + b"A new sentence. " + d[len(d) // 2 :],
+    "delete near the start": lambda d: d[:100] + d[5000:],
+    "replace near the end": lambda d: d[:-40_000] + b"X" * 39_000 + d[-1_000:],
+    "append": lambda d: d + _text(300_000, 9),
+    "cut the end": lambda d: d[: len(d) - 1_500_000],
+    "grow past a piece": lambda d: d[:2_000_000] + _text(1_700_000, 8) + d[2_000_000:],
+    "no change": lambda d: d,
+}
+
+
+def test_a_large_file_edited_again_and_again_reuses_what_did_not_change() -> None:
+    """Each edit deflates only the pieces that changed (or whose 32 KiB before changed); the
+    stream always inflates to exactly the new bytes and packs as well as deflating afresh."""
+    data = _text(6 * BLOCK + 777, 1)
+    entry, blocks = deflate_in_blocks(data)
+    for name, edit in EDITS.items():
+        before = len(blocks)
+        data = edit(data)
+        earlier = Earlier(blocks, entry.size, entry.data)
+        entry, blocks = deflate_in_blocks(data, earlier=earlier)
+        assert _inflate(entry) == data, name
+        assert entry.crc == zlib.crc32(data), name
+        fresh = len({b.digest for b in blocks} - {b.digest for b in earlier.blocks})
+        assert fresh <= (0 if name == "no change" else 3), (name, fresh, before, len(blocks))
+        assert len(entry.data) <= 1.01 * len(compress(data).data), name
+        assert [b.start for b in blocks] == sorted(b.start for b in blocks)
+        assert sum(b.length for b in blocks) == len(data)
+    # Many small edits all over the file leave it in pieces of about BLOCK bytes.
+    place = random.Random(3).randrange
+    for _ in range(40):
+        at = place(len(data))
+        data = data[:at] + b"x" * place(100) + data[at + place(100) :]
+        entry, blocks = deflate_in_blocks(data, earlier=Earlier(blocks, entry.size, entry.data))
+    # And a large cut from one piece: what is left of it goes with the piece after it.
+    middle = blocks[len(blocks) // 2]
+    data = data[: middle.start + 1_000] + data[middle.start + 1_000 + 2 * BLOCK // 3 :]
+    entry, blocks = deflate_in_blocks(data, earlier=Earlier(blocks, entry.size, entry.data))
+    assert _inflate(entry) == data
+    assert all(BLOCK // 2 <= b.length <= 2 * BLOCK for b in blocks), [b.length for b in blocks]
+
+
+def test_repeating_bytes_are_not_reused_twice() -> None:
+    """In bytes that repeat, a piece moved by a whole period looks unchanged at its new place
+    while it also overlaps the pieces kept at the start: it must not be used twice."""
+    period = random.Random(4).randbytes(1_000)
+    data = period * (5 * BLOCK // 1_000)
+    entry, blocks = deflate_in_blocks(data)
+    shorter = data[:-1_000]
+    again, _ = deflate_in_blocks(shorter, earlier=Earlier(blocks, entry.size, entry.data))
+    assert _inflate(again) == shorter
+
+
+def test_pieces_that_look_unchanged_but_follow_a_change_are_deflated_again() -> None:
+    """A piece's deflated bytes refer back into the 32 KiB before it: when only those changed,
+    the piece is deflated again, or it would inflate to the old text."""
+    data = _text(4 * BLOCK, 2)
+    entry, blocks = deflate_in_blocks(data)
+    edited = bytearray(data)
+    edited[2 * BLOCK - 10] ^= 0x20  # just before the third piece starts
+    edited = bytes(edited)
+    again, new_blocks = deflate_in_blocks(edited, earlier=Earlier(blocks, entry.size, entry.data))
+    assert _inflate(again) == edited
+    assert [b.digest == old.digest for b, old in zip(new_blocks, blocks, strict=True)] == [
+        True, False, False, True  # the second piece changed; the third starts 10 bytes later
+    ]
 
 
 def test_the_same_files_give_the_same_zip(tmp_path: Path) -> None:
