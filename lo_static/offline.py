@@ -22,8 +22,10 @@ from .zipwrite import (
     Block,
     Compressed,
     Earlier,
+    Placed,
     compress,
     compress_in_pieces,
+    entries_at,
     read_entries,
     write_zip,
 )
@@ -53,7 +55,8 @@ class Seen:
 
 
 RECORD = "offline"
-"""The build cache's bundle recording the last zip: {"zip": its identity, "files": {rel: Seen}}."""
+"""The build cache's bundle recording the last zip: {"zip": its identity, "files": {rel: Seen},
+"placed": {name in the zip: where its bytes are (zipwrite.Placed)}}."""
 
 
 def finish_offline(
@@ -94,10 +97,12 @@ def finish_offline(
 
     @functools.cache
     def last_zip_entries() -> dict[str, Compressed]:
-        """The last zip's entries, by name (read once, only if needed)."""
+        """The last zip's entries, by name (read once, only if needed): found where the
+        record says they were written, else by reading the zip's directory."""
         if not zip_intact or last_zip is None:
             return {}
-        return read_entries(last_zip)
+        placed = record.get("placed")
+        return entries_at(last_zip, placed) if placed else read_entries(last_zip)
 
     @functools.cache
     def last_entries() -> dict[str, tuple[Compressed, tuple[Block, ...]]]:
@@ -166,6 +171,7 @@ def finish_offline(
         (into / name).write_bytes(made_here[name])
     # The zip holds every file as packed, the manifest and the worker: when none of them
     # changed and the last zip is still there as it was made, it is the same zip.
+    placed: dict[str, Placed] = {}
     if made or packed or set(files) != set(seen) or not zip_intact or last_zip != site_dir / ZIP:
         old = last_entries()
         for rel in [rel for rel, known in as_packed.items() if known.digest not in old]:
@@ -177,11 +183,12 @@ def finish_offline(
             for known in [as_packed.get(rel)]
         ]
         entries += [(f"{ZIP_FOLDER}/{name}", compress(data)) for name, data in made_here.items()]
-        write_zip(into / ZIP, sorted(entries, key=lambda item: item[0]))
+        write_zip(into / ZIP, sorted(entries, key=lambda item: item[0]), placed)
         made.append(ZIP)
     if cache is not None:
         cache.keep_bundle(RECORD, {
             "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
+            "placed": placed if ZIP in made else record.get("placed"),
             "files": {
                 rel: Seen(
                     *stat_identity(listing[rel]),
@@ -203,17 +210,20 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 def _listing(site_dir: Path) -> dict[str, os.stat_result]:
-    """Every file the zip holds (all but the files made here), by path, with its status."""
+    """Every file the zip holds (all but the files made here), by path, with its status.
+    Folders that are symbolic links are not followed (the writer makes none)."""
     found: dict[str, os.stat_result] = {}
-    for folder, _dirs, names in os.walk(site_dir):
-        relative = Path(folder).relative_to(site_dir).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        for name in names:
-            rel = prefix + name
-            if rel in (SERVICE_WORKER, MANIFEST, ZIP):
-                continue
-            info = os.stat(os.path.join(folder, name))
-            if stat.S_ISREG(info.st_mode):
-                found[rel] = info
+    folders = [("", str(site_dir))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append((rel + "/", entry.path))
+                elif rel not in (SERVICE_WORKER, MANIFEST, ZIP):
+                    info = entry.stat()
+                    if stat.S_ISREG(info.st_mode):
+                        found[rel] = info
     return found
-

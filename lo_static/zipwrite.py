@@ -197,13 +197,32 @@ def _fresh(start: int, end: int) -> list[tuple[int, int, Block | None]]:
     return [(cuts[n], cuts[n + 1], None) for n in range(count)]
 
 
-def write_zip(path: Path, entries: list[tuple[str, Compressed]]) -> int:
-    """Write `entries` (name inside the zip, compressed bytes) to `path`; return its size."""
+@dataclass(frozen=True)
+class Placed:
+    """Where `write_zip` put an entry's stored bytes, and what they are."""
+
+    method: int
+    crc: int
+    size: int
+    start: int
+    length: int
+
+
+def write_zip(
+    path: Path, entries: list[tuple[str, Compressed]], placed: dict[str, Placed] | None = None
+) -> int:
+    """Write `entries` (name inside the zip, compressed bytes) to `path`; return its size.
+    With `placed`, record there where each entry's bytes went (for `entries_at`)."""
     with path.open("wb") as stream:
         central = bytearray()
         for name, entry in entries:
             offset = stream.tell()
             encoded = name.encode("utf-8")
+            if placed is not None:
+                placed[name] = Placed(
+                    entry.method, entry.crc, entry.size, offset + 30 + len(encoded),
+                    len(entry.data),
+                )
             stream.write(
                 struct.pack(
                     "<IHHHHHIIIHH",
@@ -270,6 +289,32 @@ def _finish(stream: BinaryIO, central: bytearray, count: int) -> int:
         size, start = min(size, _LIMIT_32), min(start, _LIMIT_32)
     stream.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, start, 0))
     return stream.tell()
+
+
+def entries_at(path: Path, placed: dict[str, Placed]) -> dict[str, Compressed]:
+    """The entries of a zip `write_zip` made, found where it recorded putting them, without
+    reading the zip's directory (15,000 entries: 0.1 s). The caller knows the file is the one
+    written (same inode, size and time); each entry's header and name are still checked.
+    Empty when the file is missing or does not match."""
+    try:
+        with path.open("rb") as stream:
+            mapped = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):  # missing, unreadable or empty
+        return {}
+    found: dict[str, Compressed] = {}
+    for name, at in placed.items():
+        encoded = name.encode("utf-8")
+        header = at.start - 30 - len(encoded)
+        if (
+            header < 0
+            or at.start + at.length > len(mapped)
+            or mapped[header : header + 4] != b"PK\x03\x04"
+            or mapped[header + 30 : at.start] != encoded
+        ):
+            return {}
+        data = mapped[at.start : at.start + at.length]
+        found[name] = Compressed(at.method, at.crc, at.size, data)
+    return found
 
 
 def read_entries(path: Path) -> dict[str, Compressed]:

@@ -18,8 +18,10 @@ from lo_static.zipwrite import (
     STORED,
     Compressed,
     Earlier,
+    Placed,
     compress,
     deflate_in_blocks,
+    entries_at,
     read_entries,
     write_zip,
 )
@@ -189,8 +191,24 @@ def test_entries_are_read_back_as_stored(tmp_path: Path) -> None:
         ("local-offer/x.png", compress(bytes(range(256)))),
         ("local-offer/empty.txt", compress(b"")),
     ]
-    write_zip(tmp_path / "site.zip", entries)
+    placed: dict[str, Placed] = {}
+    write_zip(tmp_path / "site.zip", entries, placed)
     assert read_entries(tmp_path / "site.zip") == dict(entries)
+    # Where write_zip put them, the next build finds them without reading the directory.
+    assert list(placed) == [name for name, _ in entries]
+    assert entries_at(tmp_path / "site.zip", placed) == dict(entries)
+
+
+def test_entries_are_not_taken_from_a_different_zip(tmp_path: Path) -> None:
+    placed: dict[str, Placed] = {}
+    write_zip(tmp_path / "site.zip", [("local-offer/a.html", compress(b"a" * 100))], placed)
+    assert entries_at(tmp_path / "missing.zip", placed) == {}
+    (tmp_path / "empty.zip").write_bytes(b"")
+    assert entries_at(tmp_path / "empty.zip", placed) == {}
+    write_zip(tmp_path / "site.zip", [("local-offer/longer-name.html", compress(b"a" * 100))])
+    assert entries_at(tmp_path / "site.zip", placed) == {}  # no entry header where recorded
+    write_zip(tmp_path / "site.zip", [])
+    assert entries_at(tmp_path / "site.zip", placed) == {}  # shorter than recorded
 
 
 @pytest.mark.parametrize("damage", ["missing", "not a zip", "cut short"])
