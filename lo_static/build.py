@@ -198,12 +198,21 @@ def check_all_links(
     if cache is None:
         return [found for page in pages for found in check_links(page, by_rel, assets)]
     stored = cache.bundle(LINKS)
-    fine: dict[str, str] = {}
+    # What every link is checked against, at once: when no page was added, removed,
+    # published, drafted or had its headings changed, and no file came or went, a page whose
+    # links were fine is still fine, without comparing what each of its links goes to.
+    world = _link_world(pages, assets)
+    same_world = stored.get(_WORLD) == world
+    fine: dict[str, str] = {_WORLD: world}
     found: list[Diagnostic] = []
     hits = 0
     for page in pages:
         if page.linked is None or not page.source_key:  # not analysed: check it in full
             found.extend(check_links(page, by_rel, assets))
+            continue
+        if same_world and page.source_key in stored:
+            fine[page.source_key] = stored[page.source_key]
+            hits += 1
             continue
         targets = key_of(*(f"{rel}\0{state(rel)}" for rel in page.linked))
         if stored.get(page.source_key) == targets:
@@ -217,6 +226,20 @@ def check_all_links(
     cache.counts["links hit"] += hits
     cache.keep_bundle(LINKS, fine)
     return found
+
+
+_WORLD = ""
+"""The key, in the bundle of fine links, of what they were checked against (see `_link_world`)."""
+
+
+def _link_world(pages: list[Page], assets: set[str]) -> str:
+    """A key of everything a link's check depends on besides its own page: every page's path,
+    whether it is published and readable, and its anchors; and every file copied."""
+    parts = [
+        f"{page.rel}\0{page.published}\0{page.readable}\0{' '.join(sorted(page.anchors))}"
+        for page in pages
+    ]
+    return key_of("\n".join(parts), "\n".join(sorted(assets)))
 
 
 def site_model(checked: Checked, options: BuildOptions) -> SiteModel:

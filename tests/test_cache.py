@@ -418,3 +418,14 @@ def test_links_are_checked_again_when_what_they_go_to_changes(
     assert code == 1 and broken, report
     assert broken[0]["code"] in ("broken-link", "broken-anchor")
     assert expected in broken[0]["message"]
+
+
+def test_links_to_a_file_are_checked_again_when_it_goes(tmp_path: Path) -> None:
+    """about/guide.md shows images/family.png; no page changes when the picture is deleted."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    assert cache_figures(site.rebuild())["link_checks_reused"] > 0
+    (site.content / "images/family.png").unlink()
+    code, report = check_json("--content", str(site.content), "--cache-dir", str(site.cache))
+    broken = [p for p in report["problems"] if p["path"].endswith("about/guide.md")]
+    assert code == 1 and [p["code"] for p in broken] == ["broken-link"], report
+    assert "goes to no file" in broken[0]["message"]
