@@ -96,14 +96,21 @@ def is_in_date(page: Page, today: date) -> bool:
 def compute_coverage(requirements: list[Requirement], pages: list[Page], today: date) -> Coverage:
     """Map each requirement to the in-date published pages that claim it (standard first)."""
     coverage = Coverage(requirements=requirements)
+    claims: dict[str, list[Page]] = {requirement.id: [] for requirement in requirements}
+    for page in pages:  # once over the pages, not once per requirement
+        claimed = page.meta.get("statutory", ())
+        if not claimed or not is_in_date(page, today):
+            continue
+        if isinstance(claimed, (list, tuple)):
+            ids = {item for item in claimed if isinstance(item, str) and item in claims}
+        else:
+            ids = {requirement_id for requirement_id in claims if requirement_id in claimed}
+        for requirement_id in ids:
+            claims[requirement_id].append(page)
     for requirement in requirements:
-        claimed = [
-            p
-            for p in pages
-            if is_in_date(p, today) and requirement.id in p.meta.get("statutory", ())
-        ]
-        coverage.pages[requirement.id] = sorted(claimed, key=lambda p: (p.is_easy_read, p.rel))
-        coverage.met[requirement.id] = bool(claimed)
+        claimed_by = claims[requirement.id]
+        coverage.pages[requirement.id] = sorted(claimed_by, key=lambda p: (p.is_easy_read, p.rel))
+        coverage.met[requirement.id] = bool(claimed_by)
     return coverage
 
 

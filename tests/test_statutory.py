@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from lo_static.content import Page
 from lo_static.errors import ConfigError
-from lo_static.statutory import load_checklist
+from lo_static.statutory import Requirement, compute_coverage, is_in_date, load_checklist
 from tests.conftest import (
     REPO,
     SiteDir,
@@ -134,3 +138,51 @@ def test_broken_checklist_is_a_configuration_error(tmp_path: Path, text: str, me
     path.write_text(text)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         load_checklist(path)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a.md", "b.md", "c.easy-read.md", "d/e.md", "f.md"]),
+            st.one_of(
+                st.none(),
+                st.lists(st.sampled_from(["post-16", "send-provision", "nope", 7, "post-16"])),
+                st.sampled_from(["post-16", "send-provision post-16", ""]),
+            ),
+            st.booleans(),
+            st.sampled_from([None, date(2026, 1, 1), date(2027, 1, 1)]),
+        ),
+        max_size=8,
+        unique_by=lambda item: item[0],
+    )
+)
+def test_coverage_is_every_in_date_page_claiming_each_requirement(
+    specs: list[tuple[str, object, bool, date | None]],
+) -> None:
+    """compute_coverage looks at each page once; the same as asking, for each requirement, which
+    published pages in date name it (easy reads last, then by path)."""
+    requirements = [
+        Requirement(i, "t", "CoP 4.1", "must", "", False, 1)
+        for i in ("post-16", "send-provision", "without-internet")
+    ]
+    pages = []
+    for rel, claimed, draft, review_by in specs:
+        meta: dict[str, object] = {"draft": draft}
+        if claimed is not None:
+            meta["statutory"] = claimed
+        if review_by is not None:
+            meta["review_by"] = review_by
+        pages.append(Page(rel, rel, "page", meta=meta))
+    today = date(2026, 6, 1)
+    coverage = compute_coverage(requirements, pages, today)
+    for requirement in requirements:
+        expected = sorted(
+            (
+                page for page in pages
+                if is_in_date(page, today) and requirement.id in page.meta.get("statutory", ())
+            ),
+            key=lambda page: (page.is_easy_read, page.rel),
+        )
+        assert [p.rel for p in coverage.pages[requirement.id]] == [p.rel for p in expected]
+        assert coverage.met[requirement.id] == bool(expected)
