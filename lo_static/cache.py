@@ -158,7 +158,7 @@ class BuildCache:
             data = path.read_bytes()
             if not data.startswith(FORMAT):
                 raise ValueError("not a cache entry")
-            return pickle.loads(data[len(FORMAT) :])
+            return pickle.loads(memoryview(data)[len(FORMAT) :])  # a view: no copy of 80 MB
         except Exception:  # a missing, partial or foreign file: do the work instead
             return None
 
@@ -192,16 +192,14 @@ class BuildCache:
             return
         for kind in sorted(self._changed_bundles):
             try:
-                data = pickle.dumps(self._bundles[kind], protocol=5)
-                _write_atomic(self._path("bundle", kind), FORMAT + data)
+                _write_atomic(self._path("bundle", kind), self._bundles[kind])
             except OSError:
                 return
         self._changed_bundles.clear()
         for kind, prefix in sorted(self._changed_shards):
             entries = self._shards[(kind, prefix)]
             try:
-                data = pickle.dumps(entries, protocol=5)
-                _write_atomic(self._path(kind, prefix), FORMAT + data)
+                _write_atomic(self._path(kind, prefix), entries)
             except OSError:
                 return
         self._changed_shards.clear()
@@ -307,12 +305,15 @@ def hash_files(paths: Iterable[Path]) -> bytes:
     return digest.digest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, value: Any) -> None:
+    """Write `value` pickled after FORMAT, streamed to the file: the Open Referral bundle of a
+    large site is 80 MB, and a copy of it in memory would set the build's peak."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            stream.write(FORMAT)
+            pickle.dump(value, stream, protocol=5)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -6,11 +6,15 @@ Runs on the complete new site (after the search index), so every file it lists i
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import os
 import stat
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +27,11 @@ from .zipwrite import (
     Compressed,
     Earlier,
     Placed,
+    ZipWriter,
     compress,
     compress_in_pieces,
     entries_at,
     read_entries,
-    write_zip,
 )
 
 SERVICE_WORKER = "sw.js"
@@ -137,14 +141,88 @@ def finish_offline(
     todo = [rel for rel in files if rel not in as_packed]
     if todo:
         last_entries()  # read before the threads start
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        # hashlib and zlib let other threads run while they work on large buffers.
-        packed = dict(zip(todo, pool.map(pack, todo), strict=True))
-    digests = {rel: as_packed[rel].digest if rel in as_packed else packed[rel][0] for rel in files}
+
+    def in_order() -> Iterator[tuple[str, str, Compressed, bool, tuple[Block, ...]]]:
+        """Every file's path, SHA-256, compressed bytes, whether they were reused, and pieces,
+        in order. Files as packed come from the last zip; the others are packed on every core
+        (hashlib and zlib let other threads run), a few ahead of the zip being written, so a
+        large site's compressed files are never all held in memory."""
+        old = last_entries()
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            waiting = iter(todo)
+            ahead = collections.deque(
+                (rel, pool.submit(pack, rel)) for rel in itertools.islice(waiting, AHEAD)
+            )
+            for rel in files:
+                known = as_packed.get(rel)
+                if known is not None and known.digest in old:
+                    yield rel, known.digest, old[known.digest][0], True, known.blocks
+                elif known is not None:  # the last zip has lost it (it should not): pack it
+                    yield rel, *pack(rel)
+                else:
+                    queued, packing = ahead.popleft()
+                    assert queued == rel
+                    for following in itertools.islice(waiting, 1):
+                        ahead.append((following, pool.submit(pack, following)))
+                    yield rel, *packing.result()
+
+    into = into or site_dir
+    digests = {rel: known.digest for rel, known in as_packed.items()}
+    pieces = {rel: known.blocks for rel, known in as_packed.items()}
+    placed: dict[str, Placed] = {}
+    reused = len(as_packed)
+    with contextlib.ExitStack() as stack:
+        writer: ZipWriter | None = None
+
+        def write_files() -> ZipWriter:
+            nonlocal reused
+            zip_writer = stack.enter_context(ZipWriter(into / ZIP, placed))
+            reused = 0
+            for rel, digest, entry, hit, blocks in in_order():
+                zip_writer.add(f"{ZIP_FOLDER}/{rel}", entry)
+                digests[rel], pieces[rel] = digest, blocks
+                reused += hit
+            return zip_writer
+
+        if todo:
+            writer = write_files()
+        made_here = _made_here(files, digests, listing, precache)
+        made = [name for name, data in made_here.items() if not _holds(site_dir / name, data)]
+        for name in made:
+            (into / name).write_bytes(made_here[name])
+        # The zip holds every file as packed, the manifest and the worker: when none of them
+        # changed and the last zip is still there as it was made, it is the same zip.
+        if writer is None and (
+            made or set(files) != set(seen) or not zip_intact or last_zip != site_dir / ZIP
+        ):
+            writer = write_files()
+        if writer is not None:
+            for name, data in made_here.items():
+                writer.add(f"{ZIP_FOLDER}/{name}", compress(data))
+            made.append(ZIP)
     if cache is not None:
-        reused = len(as_packed) + sum(1 for _, _, hit, _ in packed.values() if hit)
         cache.counts["zip hit"] += reused
         cache.counts["zip miss"] += len(files) - reused
+        cache.keep_bundle(RECORD, {
+            "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
+            "placed": placed if ZIP in made else record.get("placed"),
+            "files": {
+                rel: Seen(*stat_identity(listing[rel]), digests[rel], pieces[rel])
+                for rel in files
+            },
+        })
+    return made
+
+
+AHEAD = 64
+"""Files being packed ahead of the one the zip is writing."""
+
+
+def _made_here(
+    files: list[str], digests: dict[str, str], listing: dict[str, os.stat_result],
+    precache: list[str],
+) -> dict[str, bytes]:
+    """offline.json and sw.js, which list every file with its revision."""
     revisions = {rel: digests[rel][:12] for rel in files}
     sizes = {rel: listing[rel].st_size for rel in files}
     always = [rel for rel in files if rel.startswith("assets/")]
@@ -156,7 +234,7 @@ def finish_offline(
         "total_bytes": sum(sizes.values()),
         "files": [{"url": rel, "bytes": sizes[rel], "revision": revisions[rel]} for rel in files],
     }
-    made_here = {
+    return {
         MANIFEST: (json.dumps(manifest, separators=(",", ":")) + "\n").encode(),
         SERVICE_WORKER: (TEMPLATES_DIR / SERVICE_WORKER)
         .read_text()
@@ -165,40 +243,6 @@ def finish_offline(
         .replace("__OFFLINE__", OFFLINE_PAGE)
         .encode(),
     }
-    into = into or site_dir
-    made = [name for name, data in made_here.items() if not _holds(site_dir / name, data)]
-    for name in made:
-        (into / name).write_bytes(made_here[name])
-    # The zip holds every file as packed, the manifest and the worker: when none of them
-    # changed and the last zip is still there as it was made, it is the same zip.
-    placed: dict[str, Placed] = {}
-    if made or packed or set(files) != set(seen) or not zip_intact or last_zip != site_dir / ZIP:
-        old = last_entries()
-        for rel in [rel for rel, known in as_packed.items() if known.digest not in old]:
-            packed[rel] = pack(rel)  # the last zip has lost it (it should not): pack it anew
-            del as_packed[rel]
-        entries = [
-            (f"{ZIP_FOLDER}/{rel}", old[known.digest][0] if known else packed[rel][1])
-            for rel in files
-            for known in [as_packed.get(rel)]
-        ]
-        entries += [(f"{ZIP_FOLDER}/{name}", compress(data)) for name, data in made_here.items()]
-        write_zip(into / ZIP, sorted(entries, key=lambda item: item[0]), placed)
-        made.append(ZIP)
-    if cache is not None:
-        cache.keep_bundle(RECORD, {
-            "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
-            "placed": placed if ZIP in made else record.get("placed"),
-            "files": {
-                rel: Seen(
-                    *stat_identity(listing[rel]),
-                    digests[rel],
-                    as_packed[rel].blocks if rel in as_packed else packed[rel][3],
-                )
-                for rel in files
-            },
-        })
-    return made
 
 
 def _holds(path: Path, data: bytes) -> bool:

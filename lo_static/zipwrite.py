@@ -15,6 +15,7 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,40 +210,73 @@ class Placed:
 
 
 def write_zip(
-    path: Path, entries: list[tuple[str, Compressed]], placed: dict[str, Placed] | None = None
+    path: Path, entries: Iterable[tuple[str, Compressed]], placed: dict[str, Placed] | None = None
 ) -> int:
     """Write `entries` (name inside the zip, compressed bytes) to `path`; return its size.
     With `placed`, record there where each entry's bytes went (for `entries_at`)."""
-    with path.open("wb") as stream:
-        central = bytearray()
+    with ZipWriter(path, placed) as writer:
         for name, entry in entries:
-            offset = stream.tell()
-            encoded = name.encode("utf-8")
-            if placed is not None:
-                placed[name] = Placed(
-                    entry.method, entry.crc, entry.size, offset + 30 + len(encoded),
-                    len(entry.data),
-                )
-            stream.write(
-                struct.pack(
-                    "<IHHHHHIIIHH",
-                    0x04034B50,
-                    45 if offset > _LIMIT_32 else 20,
-                    _UTF8,
-                    entry.method,
-                    DOS_TIME,
-                    DOS_DATE,
-                    entry.crc,
-                    len(entry.data),
-                    entry.size,
-                    len(encoded),
-                    0,
-                )
+            writer.add(name, entry)
+    return writer.size
+
+
+class ZipWriter:
+    """A zip written entry by entry, so that a large site's entries need not all be held in
+    memory at once (68 MB compressed at 5,000 services); the directory is written on leaving
+    the `with` block without an error."""
+
+    def __init__(self, path: Path, placed: dict[str, Placed] | None = None) -> None:
+        self.path = path
+        self.placed = placed
+        self.size = 0
+        self._central = bytearray()
+        self._count = 0
+
+    def __enter__(self) -> ZipWriter:
+        # Written beside its place and moved there when complete: a zip being read (the last
+        # one, whose entries are copied) is never cut short, and a failure leaves no half zip.
+        self._part = self.path.with_name(self.path.name + ".part")
+        self._stream = self._part.open("wb")
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            with self._stream:
+                if kind is None:
+                    self.size = _finish(self._stream, self._central, self._count)
+            if kind is None:
+                os.replace(self._part, self.path)
+        finally:
+            self._part.unlink(missing_ok=True)
+
+    def add(self, name: str, entry: Compressed) -> None:
+        stream = self._stream
+        offset = stream.tell()
+        encoded = name.encode("utf-8")
+        if self.placed is not None:
+            self.placed[name] = Placed(
+                entry.method, entry.crc, entry.size, offset + 30 + len(encoded), len(entry.data)
             )
-            stream.write(encoded)
-            stream.write(entry.data)
-            central += _central_record(encoded, entry, offset)
-        return _finish(stream, central, len(entries))
+        stream.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                45 if offset > _LIMIT_32 else 20,
+                _UTF8,
+                entry.method,
+                DOS_TIME,
+                DOS_DATE,
+                entry.crc,
+                len(entry.data),
+                entry.size,
+                len(encoded),
+                0,
+            )
+        )
+        stream.write(encoded)
+        stream.write(entry.data)
+        self._central += _central_record(encoded, entry, offset)
+        self._count += 1
 
 
 def _central_record(name: bytes, entry: Compressed, offset: int) -> bytes:
