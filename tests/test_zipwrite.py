@@ -19,6 +19,7 @@ from lo_static.zipwrite import (
     Compressed,
     Earlier,
     Placed,
+    ZipWriter,
     compress,
     deflate_in_blocks,
     entries_at,
@@ -224,3 +225,22 @@ def test_a_damaged_zip_gives_no_entries(tmp_path: Path, damage: str) -> None:
         data = target.read_bytes()
         target.write_bytes(data[:100] + data[len(noise) + 200 :])
     assert read_entries(target) == {}
+
+
+def test_a_zip_that_fails_part_way_leaves_the_last_one_as_it_was(tmp_path: Path) -> None:
+    """The new zip is written beside the last one, whose entries it may be copying."""
+    target = tmp_path / "site.zip"
+    write_zip(target, [("local-offer/a.html", compress(b"a" * 100))])
+    before = target.read_bytes()
+    old = read_entries(target)
+    with pytest.raises(RuntimeError), ZipWriter(target) as writer:
+        writer.add("local-offer/a.html", old["local-offer/a.html"])
+        raise RuntimeError("a file could not be read")
+    assert target.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site.zip"]
+    with ZipWriter(target) as writer:  # copying entries out of the zip it replaces
+        writer.add("local-offer/a.html", old["local-offer/a.html"])
+        writer.add("local-offer/b.html", compress(b"b" * 100))
+    with zipfile.ZipFile(target) as bundle:
+        assert bundle.read("local-offer/a.html") == b"a" * 100
+        assert writer.size == target.stat().st_size
