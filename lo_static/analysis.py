@@ -32,6 +32,7 @@ from .markdown import (
     scheme_of,
 )
 from .oruk_export import plain_text_of
+from .packed import Packed
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
 from .search import WordCounts, word_counts
@@ -110,8 +111,8 @@ class Analysis:
     links: list[Any]
     headings: list[tuple[str, str]]
     keywords: str
-    plain_body: str
-    body_html: str
+    plain_body: Packed
+    body_html: Packed
     linked: tuple[str, ...] = ()
     """The content paths the body links to (whose status decides how its links are written)."""
     words: WordCounts | None = None
@@ -145,14 +146,14 @@ def analyse_page(page: Page, work: Work) -> Analysis:
         links=links,
         headings=headings(page),
         keywords=search_keywords(page, work.glossary),
-        plain_body=plain_text_of(page.tokens),
-        body_html=render_body(
+        plain_body=Packed.of(plain_text_of(page.tokens)),
+        body_html=Packed.of(render_body(
             work.md,
             page,
             work.targets.url_for(page.url),
             glossary_url,
             print_url_for=work.targets.print_url_for,
-        ),
+        )),
         linked=tuple(sorted(linked_paths(page, links))),
         words=word_counts(page),
     )

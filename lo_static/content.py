@@ -29,6 +29,7 @@ from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
 
 if TYPE_CHECKING:
     from .markdown import Document
+    from .packed import Packed
     from .search import WordCounts
 
 EASY_READ_SUFFIX = ".easy-read.md"
@@ -87,10 +88,10 @@ class Page:
     """(anchor, text) of each second-level heading, for "On this page"."""
     keywords: str | None = None
     """Glossary terms the page uses, with their expansions, for the search index."""
-    plain_body: str | None = None
-    """The body as plain text (for the Open Referral export)."""
-    body_html: str | None = None
-    """The body rendered for the web page."""
+    plain_body: Packed | None = None
+    """The body as plain text (for the Open Referral export), compressed (see packed.py)."""
+    body_html: Packed | None = None
+    """The body rendered for the web page, compressed (see packed.py)."""
     words: WordCounts | None = None
     """How often the page uses each word (lowercased), for the search page's spelling help."""
     easy_read_rel: str | None = None

@@ -125,7 +125,7 @@ VAGUE_LINK_TEXT = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A link or image target found in a body, with its file line and (for links) text."""
 

@@ -30,6 +30,7 @@ from .config import SiteConfig
 from .content import Page, output_path
 from .diagnostics import Diagnostic
 from .markdown import Document, Markdown
+from .packed import Packed
 from .parallel import fork_map
 from .rules import problem
 from .schema import AGE_GROUPS, NEED_TYPES, SERVICE_LEVELS, TOPICS
@@ -337,7 +338,7 @@ def description(page: Page) -> str:
     Uses the plain text the build's analysis already took from the body when there is one, so
     a body is not parsed again for the export."""
     summary = str(page.meta.get("summary", "")).strip()
-    body = page.plain_body if page.plain_body is not None else plain_text(page.body)
+    body = page.plain_body.text() if page.plain_body is not None else plain_text(page.body)
     return f"{summary}\n\n{body}" if body else summary
 
 
@@ -370,9 +371,9 @@ class ExportedService:
     id: str
     problems: tuple[tuple[str, str], ...]
     """(field path, what is wrong) for each required field or format it lacks."""
-    item: bytes
+    item: Packed
     """Its entry in services.json, as JSON indented to its place there (see `_dump_list`)."""
-    data: bytes
+    data: Packed
     """Its own file, openreferral/services/<id>.json."""
 
 
@@ -403,8 +404,8 @@ def export_services(
             services[todo[n]].rel,
             str(document.get("id", "")),
             problems,
-            _item_json(_list_item(document)),
-            _dump(document),
+            Packed.of(_item_json(_list_item(document))),
+            Packed.of(_dump(document)),
         )
 
     made.update(zip(todo, fork_map(one, len(todo), workers), strict=True))
@@ -422,9 +423,10 @@ def _spelling(page: Page, names: dict[str, str]) -> str:
 
 def open_referral_files(
     model: SiteModel, workers: int = 1, exported: list[ExportedService] | None = None
-) -> dict[str, bytes]:
-    """Every file of the export: output path → bytes, in a fixed order. `exported` is what
-    `export_services` made for the model's services at check time; without it, it is made here."""
+) -> Iterator[tuple[str, bytes]]:
+    """Every file of the export: (output path, bytes), in a fixed order, each made as it is
+    asked for. `exported` is what `export_services` made for the model's services at check
+    time; without it, it is made here."""
     config = model.config
     services = model.services
     names = provider_names(services)
@@ -433,15 +435,13 @@ def open_referral_files(
     else:  # made in the content's order; the export lists services in the site's order
         by_rel = {service.rel: service for service in exported}
         exported = [by_rel[page.rel] for page in services]
-    files = {SERVICES: _dump_list([service.item for service in exported])}
-    for service in exported:
-        files[f"{FOLDER}/services/{service.id}.json"] = service.data
-    files[TAXONOMIES] = _dump(_page(taxonomies()))
-    files[TAXONOMY_TERMS] = _dump(_page(list(taxonomy_terms().values())))
-    files[ORGANIZATIONS] = _dump(_page([
-        _organization(names[key], config) for key in sorted(names)
-    ]))
-    return files
+    yield SERVICES, _dump_list([service.item.unpacked() for service in exported])
+    own_files = {f"{FOLDER}/services/{service.id}.json": service for service in exported}
+    for path, service in own_files.items():  # one file per id, should two services share one
+        yield path, service.data.unpacked()
+    yield TAXONOMIES, _dump(_page(taxonomies()))
+    yield TAXONOMY_TERMS, _dump(_page(list(taxonomy_terms().values())))
+    yield ORGANIZATIONS, _dump(_page([_organization(names[key], config) for key in sorted(names)]))
 
 
 def _list_item(document: dict[str, Any]) -> dict[str, Any]:

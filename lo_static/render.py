@@ -32,6 +32,7 @@ from .leaflets import Leaflet, pdf_label
 from .markdown import Markdown, headings, render_body
 from .oruk_export import ExportedService, open_referral_files
 from .oruk_export import file_count as open_referral_count
+from .packed import Packed
 from .parallel import fork_map
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
@@ -195,7 +196,7 @@ class Renderer:
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
-        yield from open_referral_files(self.model, self.workers, self.open_referral).items()
+        yield from open_referral_files(self.model, self.workers, self.open_referral)
         yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):
             yield url, self.printed[url].data
@@ -270,18 +271,18 @@ class Renderer:
             page.url, page.title, str(page.meta.get("summary", "")), self.model.crumbs(page)
         )
         if page.body_html is None:  # not analysed (a renderer used on its own)
-            page.body_html = render_body(
+            page.body_html = Packed.of(render_body(
                 self.md,
                 page,
                 self.targets.url_for(page.url),
                 relative(page.url, site_module.GLOSSARY_URL),
                 print_url_for=self.targets.print_url_for,
-            )
+            ))
         sections = page.headings if not page.tokens else headings(page)
         context.update(
             page=page,
             meta=with_defaults(page.meta, FIELDS),
-            body=Markup(page.body_html),
+            body=Markup(page.body_html.text()),
             easy_read=self.model.by_rel.get(page.easy_read_rel or ""),
             standard=self.model.by_rel.get(page.standard_rel) if page.is_easy_read else None,
             contents=sections if len(sections) >= CONTENTS_MINIMUM else [],
