@@ -32,6 +32,7 @@ from lo_static.oruk_export import (
     plain_text,
     provider_is_council,
 )
+from lo_static.packed import Packed
 from tests.conftest import (
     ORUK,
     REPO,
@@ -529,3 +530,4 @@ def test_services_json_is_joined_from_records_exactly_as_json_writes_it(count: i
         for n in range(count)
     ]
     assert _dump_list([_item_json(item) for item in items]) == _dump(_page(items))
+    assert _dump_list([Packed.of(_item_json(item)) for item in items]) == _dump(_page(items))
