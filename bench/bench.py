@@ -135,9 +135,12 @@ class PeakPss:
 
     def _run(self) -> None:
         while True:
-            sizes = [(pid, pss_kb(pid)) for pid in process_tree(self.pid)]
+            # Each process's name is read before its size: read after, a process that ended
+            # in between (Pagefind, as it finishes holding a gigabyte) would have no name and
+            # be counted as lo-static's own.
+            sizes = [(command_name(pid), pss_kb(pid)) for pid in process_tree(self.pid)]
             total = sum(size for _, size in sizes)
-            own = sum(size for pid, size in sizes if command_name(pid) not in OTHER_PROGRAMS)
+            own = sum(size for name, size in sizes if name not in OTHER_PROGRAMS)
             self.peak_kb = max(self.peak_kb, total)
             self.peak_own_kb = max(self.peak_own_kb, own)
             self.samples += 1

@@ -6,6 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
+from bench import bench as bench_module
 from bench.bench import edit_one_service, first_query_bytes, run_measured, site_seconds
 from bench.make_corpus import make
 from tests.browser_helpers import site_root
@@ -84,3 +87,29 @@ def test_site_seconds_falls_back_without_stages() -> None:
     )
     report = {"search": {"seconds": 3.0}, "leaflets": {"seconds": 2.0}}
     assert site_seconds(report, 9.0) == (4.0, "process - search - leaflets")
+
+
+def test_a_program_ending_while_sampled_is_not_counted_as_lo_statics_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pagefind can end between reading its size and its name: with no name left, it would be
+    counted as lo-static's own memory (a gigabyte at 5,000 services)."""
+    ended: set[int] = set()
+    names = {1: "lo-static", 2: "pagefind"}
+    sizes = {1: 300_000, 2: 1_400_000}
+
+    def pss_kb(pid: int) -> int:
+        size = sizes[pid] if pid not in ended else 0
+        if pid == 2:
+            ended.add(pid)  # Pagefind ends just after its size is read
+        return size
+
+    monkeypatch.setattr(bench_module, "process_tree", lambda pid: [1, 2])
+    monkeypatch.setattr(bench_module, "pss_kb", pss_kb)
+    monkeypatch.setattr(
+        bench_module, "command_name", lambda pid: "" if pid in ended else names[pid]
+    )
+    with bench_module.PeakPss(1, interval=60) as peak:
+        pass
+    assert peak.samples == 1
+    assert (peak.peak_kb, peak.peak_own_kb) == (1_700_000, 300_000)
