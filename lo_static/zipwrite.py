@@ -145,7 +145,12 @@ def deflate_in_blocks(
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         pieces = list(pool.map(deflate, plan))
-        digests = list(pool.map(lambda piece: _digest(view, piece[0], piece[1]), plan))
+        digests = list(
+            pool.map(
+                lambda piece: piece[2].digest if piece[2] else _digest(view, piece[0], piece[1]),
+                plan,
+            )
+        )
     blocks = []
     offset = 0
     for (start, end, _), packed, digest in zip(plan, pieces, digests, strict=True):
