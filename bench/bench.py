@@ -287,10 +287,13 @@ def first_query_bytes(site: Path) -> tuple[int, int]:
     from lo_static.serve import serve_folder
 
     fetched: list[int] = []
+    trouble: list[str] = []
 
     def record(response: Response) -> None:
         if response.ok and ("/pagefind/" in response.url or response.url.endswith("words.json")):
             fetched.append(len(response.body()))
+        elif not response.ok:
+            trouble.append(f"{response.status} {response.url}")
 
     with serve_folder(site) as root, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -299,8 +302,14 @@ def first_query_bytes(site: Path) -> tuple[int, int]:
         )
         page = browser.new_context(service_workers="block").new_page()
         page.on("response", record)
+        page.on("requestfailed", lambda request: trouble.append(f"failed {request.url}"))
+        page.on("console", lambda message: trouble.append(f"console {message.text}"))
+        page.on("pageerror", lambda error: trouble.append(f"error {error}"))
         page.goto(f"{root}/search/index.html")
         page.wait_for_selector("#search:not([hidden])")
+        if page.locator("#search-form").is_hidden():  # the page's fallback: search failed
+            status = page.locator("#search-status").text_content()
+            raise RuntimeError(f"search did not start on {site}: {status} {trouble}")
         page.get_by_label("Search for help, services or information").fill(QUERY)
         page.keyboard.press("Enter")
         page.wait_for_function(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -40,6 +41,18 @@ def test_first_search_measurement_works_on_the_demo(site_root: Path) -> None:
     fetched, requests = first_query_bytes(site_root / "local-offer")
     assert fetched > 10_000
     assert requests > 3
+
+
+def test_a_search_that_does_not_start_is_reported_with_what_failed(
+    site_root: Path, tmp_path: Path
+) -> None:
+    """When the search page falls back to its list (Pagefind did not load),
+    the measurement says so and which request failed, instead of timing out on a hidden box."""
+    site = tmp_path / "site"
+    shutil.copytree(site_root / "local-offer", site)
+    (site / "pagefind/pagefind.js").unlink()
+    with pytest.raises(RuntimeError, match=r"search did not start.*404 .*pagefind\.js"):
+        first_query_bytes(site)
 
 
 def test_peak_memory_sums_the_whole_process_tree() -> None:
