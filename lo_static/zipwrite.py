@@ -131,32 +131,30 @@ def deflate_in_blocks(
     view = memoryview(data)
     plan = _plan(view, earlier)
 
-    def deflate(piece: tuple[int, int, Block | None]) -> bytes | memoryview:
+    def deflate(piece: tuple[int, int, Block | None]) -> tuple[bytes | memoryview, bytes]:
+        """The piece's deflated bytes and digest: copied when it is reused (the plan has just
+        checked its digest against these bytes), else made."""
         start, end, reused = piece
         if reused is not None and earlier is not None:
-            return earlier.packed[reused.packed_start : reused.packed_start + reused.packed_length]
+            at = reused.packed_start
+            return earlier.packed[at : at + reused.packed_length], reused.digest
         window = view[max(0, start - WINDOW) : start]
         packer = (
             zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window)
             if start
             else zlib.compressobj(level, zlib.DEFLATED, -15)
         )
-        return packer.compress(view[start:end]) + packer.flush(zlib.Z_FULL_FLUSH)
+        packed = packer.compress(view[start:end]) + packer.flush(zlib.Z_FULL_FLUSH)
+        return packed, _digest(view, start, end)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        pieces = list(pool.map(deflate, plan))
-        digests = list(
-            pool.map(
-                lambda piece: piece[2].digest if piece[2] else _digest(view, piece[0], piece[1]),
-                plan,
-            )
-        )
+        made = list(pool.map(deflate, plan))
     blocks = []
     offset = 0
-    for (start, end, _), packed, digest in zip(plan, pieces, digests, strict=True):
+    for (start, end, _), (packed, digest) in zip(plan, made, strict=True):
         blocks.append(Block(start, end - start, digest, offset, len(packed)))
         offset += len(packed)
-    return _smaller(data, b"".join(pieces) + FINAL), tuple(blocks)
+    return _smaller(data, b"".join([*(packed for packed, _ in made), FINAL])), tuple(blocks)
 
 
 def _digest(view: memoryview, start: int, end: int) -> bytes:
