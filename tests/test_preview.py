@@ -3,6 +3,7 @@ rebuilding as a copy of tests/fixtures/minimal is edited, broken and fixed."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -61,9 +62,16 @@ class Served:
         raise AssertionError(f"no URL printed:\n{self.output}")
 
     def interrupt(self) -> int:
-        """Ctrl-C; returns the exit status."""
+        """Ctrl-C; returns the exit status. If it has not stopped 15 s later, fails with what
+        every thread was doing (faulthandler prints that on SIGABRT)."""
         self.process.send_signal(signal.SIGINT)
-        status = self.process.wait(timeout=15)
+        try:
+            status = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=10)
+            self._reader.join(timeout=5)
+            pytest.fail(f"serve still running 15 s after Ctrl-C:\n{self.output}")
         self._reader.join(timeout=5)
         return status
 
@@ -91,6 +99,7 @@ def serve(site: SiteDir) -> Iterator[Callable[..., Served]]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # tracebacks if it must be stopped
         )
         started.append(Served(process))
         return started[-1]
