@@ -3,6 +3,7 @@ rebuilding as a copy of tests/fixtures/minimal is edited, broken and fixed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -86,6 +87,22 @@ class Served:
         self.process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def interruptible_children() -> Iterator[None]:
+    """Children started in the body get Ctrl-C as a terminal gives it, however the tests were
+    started. A shell running the tests in the background without job control (`cmd &` in a
+    script) ignores SIGINT for them, every child inherits that, and Python then leaves it
+    ignored: `serve` would never see the test's Ctrl-C."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # exec resets it to the default
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture
 def serve(site: SiteDir) -> Iterator[Callable[..., Served]]:
     """Start `lo-static serve --port 0 --today TODAY [args]` in the site's folder; always
@@ -93,14 +110,15 @@ def serve(site: SiteDir) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def start(*args: str) -> Served:
-        process = subprocess.Popen(
-            [LO_STATIC, "serve", "--port", "0", "--today", TODAY, *args],
-            cwd=site.path.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # tracebacks if it must be stopped
-        )
+        with interruptible_children():
+            process = subprocess.Popen(
+                [LO_STATIC, "serve", "--port", "0", "--today", TODAY, *args],
+                cwd=site.path.parent,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # tracebacks if it must be stopped
+            )
         started.append(Served(process))
         return started[-1]
 
