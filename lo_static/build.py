@@ -27,13 +27,13 @@ from .errors import ConfigError, ContentErrors
 from .glossary import Glossary, load_glossary
 from .leaflet_html import LeafletLayout
 from .leaflets import Leaflet, check_fit, check_leaflets, require_leaflet_settings
-from .markdown import Markdown, check_links, make_markdown, parse_page
+from .markdown import Markdown, check_links, forget_links, make_markdown, parse_page
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
 from .oruk_export import ExportedService, check_open_referral, export_services
 from .parallel import default_workers, paused_collection
-from .pdf import PrintedPdf, print_all
+from .pdf import PrintedPdf, print_all, stop_printers
 from .plain_language import (
     check_easy_read_versions,
     readability,
@@ -70,6 +70,9 @@ class BuildOptions:
     """Processes for the per-page work; None: one per core on a large site."""
     cache: BuildCache | None = None
     """What earlier builds learnt (see cache.py); None: do all the work."""
+    builds_again: bool = False
+    """This process will build again (a preview): keep what later builds can reuse, such as
+    the leaflet printers' fork server, instead of freeing its memory for this build."""
 
     @property
     def display_root(self) -> str:
@@ -289,6 +292,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
     started = time.perf_counter()
     with paused_collection():
         checked = check(options)
+    forget_links()
     checked.stages["check"] = time.perf_counter() - started
     if options.cache is not None:
         options.cache.save()  # what was read and analysed holds even if the build fails
@@ -296,6 +300,8 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         raise ContentErrors(checked.report)
     model = site_model(checked, options)
     checked.printed = print_leaflets(checked, model, options)
+    if not options.builds_again:
+        stop_printers()
     checked.stages["leaflets"] = checked.print_seconds
     # Pages and listings whose inputs have not changed since the last build are linked from
     # the previous site instead of rendered again (see cache.py).

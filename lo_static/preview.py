@@ -155,6 +155,7 @@ class Preview:
                 self.options.today or date.today(),
                 templates=self.options.templates,
                 checklist=self.options.checklist,
+                builds_again=True,
             )
             started = time.perf_counter()
             pages = 0

@@ -6,18 +6,22 @@ pdftoppm (poppler-utils) and zbarimg (zbar-tools), as a phone would read the pap
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from lo_static.build import BuildOptions, build
 from tests.conftest import (
     FIXTURES,
     MINIMAL,
@@ -551,3 +555,35 @@ def _struct_nodes(node: object) -> Iterator[object]:
     for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
         if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
             yield from _struct_nodes(kid)
+
+
+def fork_servers() -> set[int]:
+    """This process's children that run multiprocessing's fork server."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"forkserver" in command:
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core prints in this process")
+def test_a_build_stops_the_printers_fork_server_and_a_preview_keeps_it(
+    leaflet_site: SiteDir,
+) -> None:
+    # The fork server holds WeasyPrint (about 40 MB): a build has no use for it once its
+    # leaflets are printed; a preview's next build starts its printers from it at once.
+    options = BuildOptions(
+        leaflet_site.path, leaflet_site.path.parent / "dist", date.fromisoformat(TODAY)
+    )
+    build(dataclasses.replace(options, builds_again=True))
+    assert fork_servers()
+    build(options)
+    assert not fork_servers()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lo_static.markdown import scheme_of, slugify
+from lo_static.markdown import resolve, scheme_of, slugify
 from tests.conftest import SiteDir, assert_only_error, run
 
 GUIDE = "about/guide.md"
@@ -63,6 +63,16 @@ def test_safe_links_pass(site: SiteDir) -> None:
     )
     result = run("check", "--today", "2026-11-23")
     assert result.exit_code == 0, result.output
+
+
+def test_a_build_forgets_the_links_it_resolved_before_rendering(site: SiteDir) -> None:
+    # At 5,000 services the memos hold about 20 MB that rendering never uses.
+    assert run("check", "--today", "2026-11-23").exit_code == 0
+    assert resolve.cache_info().currsize > 0  # checking the links fills them
+    result = run("build", "--today", "2026-11-23")
+    assert result.exit_code == 0, result.output
+    assert resolve.cache_info().currsize == 0
+    assert scheme_of.cache_info().currsize == 0
 
 
 def test_scheme_detection_ignores_tricks() -> None:
