@@ -22,6 +22,7 @@ from xml.parsers import expat
 
 from .cache import BuildCache, key_of
 from .diagnostics import Diagnostic
+from .packed import Packed
 from .parallel import default_workers, fork_map
 from .rules import problem
 from .schema import KIND_FOLDERS
@@ -29,10 +30,10 @@ from .yamlfile import KeyPath, YamlDocument, YamlProblem, load_yaml
 
 if TYPE_CHECKING:
     from .markdown import Document
-    from .packed import Packed
     from .search import WordCounts
 
 EASY_READ_SUFFIX = ".easy-read.md"
+_NO_BODY = Packed.of("")
 DATA_FILES = {"site.yaml", "glossary.yaml"}
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_FILE_BYTES = 1_000_000
@@ -67,7 +68,8 @@ class Page:
     display: str
     """Path as shown to editors in messages: the content folder as given, plus `rel`."""
     kind: str
-    body: str = ""
+    packed_body: Packed = field(default_factory=lambda: _NO_BODY)
+    """The Markdown after the front matter, compressed (see `body`)."""
     body_line: int = 1
     """File line number of the first line of `body`."""
     fm_end_line: int = 1
@@ -100,6 +102,16 @@ class Page:
     """A hash of the file's bytes and path (the build cache's key for what comes of it)."""
     front_key: str = ""
     """A hash of the front matter alone and the path: what other pages may show of this one."""
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the front matter. Held compressed: a build keeps every page from
+        reading it to writing the site, and reads the text only a few times."""
+        return self.packed_body.text()
+
+    @body.setter
+    def body(self, text: str) -> None:
+        self.packed_body = Packed.of(text)
 
     @property
     def is_easy_read(self) -> bool:
@@ -344,7 +356,7 @@ def read_page(path: Path, page: Page, cache: BuildCache | None = None) -> list[D
     return found
 
 
-_READ_FIELDS = ("body", "body_line", "fm_end_line", "yaml", "readable", "front_key")
+_READ_FIELDS = ("packed_body", "body_line", "fm_end_line", "yaml", "readable", "front_key")
 """What reading a file sets on its `Page` (kept in the build cache)."""
 
 

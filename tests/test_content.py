@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from lo_static.content import kind_of, output_path
+from lo_static.cache import BuildCache
+from lo_static.content import discover, kind_of, output_path
+from lo_static.packed import Packed
 from tests.conftest import SiteDir, assert_only_error, check_json
 
 NEWS = "news/2026-10-new-site.md"
@@ -79,3 +82,20 @@ def test_hidden_files_are_ignored(site: SiteDir) -> None:
     site.write("about/.draft.md", "not front matter")
     exit_code, _ = check_json()
     assert exit_code == 0
+
+
+def test_bodies_are_held_compressed_and_read_back_whole(site: SiteDir, tmp_path: Path) -> None:
+    # A build holds every page's body until it writes the site: as text that was 31 MB at
+    # 5,000 services. The cache's record of each file must hold the same packed bytes, or
+    # the text stays in memory anyway.
+    cache = BuildCache(tmp_path / "cache")
+    pages = {page.rel: page for page in discover(site.path, "content", cache).pages}
+    source = site.text("services/youth-club.md")
+    assert pages["services/youth-club.md"].body == source.split("---\n", 2)[2]
+    for page in pages.values():
+        stored = cache.get("read", page.source_key)
+        assert stored is not None
+        fields, _ = stored
+        assert not [field for field in fields if isinstance(field, str) and len(field) > 64]
+        assert isinstance(page.packed_body, Packed)
+        assert page.packed_body in fields

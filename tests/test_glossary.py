@@ -101,7 +101,9 @@ def test_image_link_uses_its_alt_text(site: SiteDir) -> None:
 
 
 def _page(body: str, title: str = "A page", summary: str = "") -> Page:
-    return Page("x.md", "x.md", "page", body=body, meta={"title": title, "summary": summary})
+    page = Page("x.md", "x.md", "page", meta={"title": title, "summary": summary})
+    page.body = body
+    return page
 
 
 def _keywords_one_by_one(page: Page, glossary: Glossary) -> str:
