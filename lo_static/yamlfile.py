@@ -9,6 +9,9 @@ zero stay text (so phone numbers keep their 0).
 from __future__ import annotations
 
 import re
+import weakref
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,12 +77,77 @@ class YamlProblem(Exception):
     message: str
 
 
+class _Shape:
+    """The keys of a document, in order, shared by every document written with the same ones."""
+
+    __slots__ = ("__weakref__", "index", "paths")
+
+    def __init__(self, paths: tuple[KeyPath, ...]) -> None:
+        self.paths = paths
+        self.index = {path: number for number, path in enumerate(paths)}
+
+
+_SHAPES: weakref.WeakValueDictionary[tuple[KeyPath, ...], _Shape] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _shape_of(paths: tuple[KeyPath, ...]) -> _Shape:
+    shape = _SHAPES.get(paths)
+    if shape is None:
+        shape = _SHAPES[paths] = _Shape(paths)
+    return shape
+
+
+class KeyLines(Mapping[KeyPath, int]):
+    """Where each key was written (key path → file line), held compactly.
+
+    A build keeps every page's front-matter key lines, to point later problems at their line.
+    As a dict with a tuple for each key they took some 4 KB a page (20 MB at 5,000 services);
+    here the keys are shared by every document with the same ones, as most services are, and
+    the lines are an array of numbers."""
+
+    __slots__ = ("_lines", "_shape")
+
+    def __init__(self, lines: dict[KeyPath, int] | None = None) -> None:
+        lines = lines or {}
+        self._shape = _shape_of(tuple(lines))
+        self._lines = array("I", lines.values())
+
+    def __getitem__(self, path: KeyPath) -> int:
+        return self._lines[self._shape.index[path]]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._shape.index
+
+    def __iter__(self) -> Iterator[KeyPath]:
+        return iter(self._shape.paths)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __repr__(self) -> str:
+        return f"KeyLines({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Unpickled (from a worker or the build cache) onto the shared keys again.
+        return (_key_lines, (self._shape.paths, self._lines.tobytes()))
+
+
+def _key_lines(paths: tuple[KeyPath, ...], lines: bytes) -> KeyLines:
+    made = KeyLines.__new__(KeyLines)
+    made._shape = _shape_of(paths)
+    made._lines = array("I")
+    made._lines.frombytes(lines)
+    return made
+
+
 @dataclass
 class YamlDocument:
     """Parsed YAML plus where each key was written."""
 
     data: Any
-    key_lines: dict[KeyPath, int] = field(default_factory=dict)
+    key_lines: KeyLines = field(default_factory=KeyLines)
     duplicate_keys: list[tuple[KeyPath, int]] = field(default_factory=list)
 
     def line_of(self, path: KeyPath, default: int) -> int:
@@ -115,8 +183,10 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
         if node is None:
             return YamlDocument(data=None)
         document = YamlDocument(data=None)
-        _walk(node, (), document, first_line, set(), frozenset(), 0)
+        lines: dict[KeyPath, int] = {}
+        _walk(node, (), lines, document.duplicate_keys, first_line, set(), frozenset(), 0)
         _count_values(node, first_line, {})
+        document.key_lines = KeyLines(lines)
         document.data = loader.construct_document(node)
         return document
     except yaml.MarkedYAMLError as error:
@@ -172,7 +242,8 @@ def _refuse_deep_nesting(text: str, first_line: int) -> None:
 def _walk(
     node: yaml.Node,
     path: KeyPath,
-    document: YamlDocument,
+    lines: dict[KeyPath, int],
+    duplicates: list[tuple[KeyPath, int]],
     first_line: int,
     seen: set[int],
     ancestors: frozenset[int],
@@ -198,15 +269,20 @@ def _walk(
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             line = first_line + key_node.start_mark.line
             if key in names:
-                document.duplicate_keys.append(((*path, key), line))
+                duplicates.append(((*path, key), line))
             else:
                 names.add(key)
-                document.key_lines[(*path, key)] = line
-            _walk(value_node, (*path, key), document, first_line, seen, ancestors, depth + 1)
+                lines[(*path, key)] = line
+            _walk(
+                value_node, (*path, key), lines, duplicates, first_line, seen, ancestors,
+                depth + 1,
+            )
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            document.key_lines.setdefault((*path, index), first_line + item.start_mark.line)
-            _walk(item, (*path, index), document, first_line, seen, ancestors, depth + 1)
+            lines.setdefault((*path, index), first_line + item.start_mark.line)
+            _walk(
+                item, (*path, index), lines, duplicates, first_line, seen, ancestors, depth + 1
+            )
 
 
 def _check_tag(node: yaml.Node, first_line: int) -> None:
