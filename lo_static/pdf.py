@@ -9,6 +9,7 @@ printing never reaches the network and never reads beyond the content and the pr
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -92,7 +93,11 @@ def _print_jobs(jobs: list[PrintJob], workers: int | None) -> list[PrintedPdf]:
     # which is safe even when the caller runs threads (a preview server, a test's web server).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["lo_static.pdf", "weasyprint"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Each printer exempts what it imported from collection, so the collection after each
+    # leaflet (see `print_pdf`) only looks at what that leaflet made.
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=gc.freeze
+    ) as pool:
         return list(pool.map(print_pdf, jobs))
 
 
@@ -110,11 +115,24 @@ def job_key(job: PrintJob) -> str:
 
 def print_pdf(job: PrintJob) -> PrintedPdf:
     """Lay out and write one PDF."""
-    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    fetcher = local_fetcher(job.roots)
     fonts = FontConfiguration()
+    try:
+        return _lay_out(job, fonts)
+    finally:
+        # The font configuration and the documents laid out with it hold each other, so only
+        # the garbage collector frees them, and with them the configuration's temporary
+        # folder of fonts. Printing processes may end before it runs: each leaflet left a
+        # folder in /tmp, and each printer grew by every leaflet it printed.
+        del fonts
+        gc.collect()
+
+
+def _lay_out(job: PrintJob, fonts: Any) -> PrintedPdf:
+    from weasyprint import CSS, HTML
+
+    fetcher = local_fetcher(job.roots)
     base_url = Path(job.roots[0]).resolve().as_uri() + "/" if job.roots else None
     stylesheet = CSS(
         string=job.stylesheet, font_config=fonts, url_fetcher=fetcher, base_url=base_url

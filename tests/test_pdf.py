@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from lo_static.pdf import PrintJob, allows, print_all, print_pdf
+from tests.conftest import REPO
 
 PAGE_CSS = "@page { size: 99mm 210mm; margin: 8mm; } html { font-size: 12pt; }"
 
@@ -148,3 +150,33 @@ def test_parallel_printing_gives_the_same_bytes_as_printing_one_by_one(tmp_path:
 
 def test_nothing_to_print_starts_no_workers() -> None:
     assert print_all([]) == {}
+
+
+def font_folders() -> set[str]:
+    return {path.name for path in Path(tempfile.gettempdir()).glob("weasyprint-*")}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_printing_leaves_no_font_folders_behind(workers: int) -> None:
+    # WeasyPrint copies @font-face fonts to a temporary folder that only the garbage
+    # collector removes; printing processes ended first and left one in /tmp per leaflet.
+    fonts = (REPO / "templates" / "fonts").resolve()
+    stylesheet = PAGE_CSS + (
+        '@font-face { font-family: "Atkinson Hyperlegible"; '
+        f'src: url("{fonts.as_uri()}/AtkinsonHyperlegible-Regular.ttf"); }} '
+        'body { font-family: "Atkinson Hyperlegible"; }'
+    )
+    jobs = [
+        PrintJob(
+            url=f"leaflet-{n}.pdf",
+            html=f'<html lang="en-GB"><head><title>Leaflet {n}</title></head>'
+            f"<body><p>Leaflet {n}</p></body></html>",
+            stylesheet=stylesheet,
+            roots=(str(fonts),),
+        )
+        for n in range(4)
+    ]
+    before = font_folders()
+    printed = print_all(jobs, workers=workers)
+    assert len(printed) == 4
+    assert font_folders() - before == set()
