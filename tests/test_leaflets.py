@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from bench.bench import children
 from lo_static.build import BuildOptions, build
 from tests.conftest import (
     FIXTURES,
@@ -560,17 +561,13 @@ def _struct_nodes(node: object) -> Iterator[object]:
 def fork_servers() -> set[int]:
     """This process's children that run multiprocessing's fork server."""
     found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for child in children(os.getpid()):
         try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue  # ended meanwhile
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == os.getpid() and b"forkserver" in command:
-            found.add(int(entry.name))
+        if b"forkserver" in command:
+            found.add(child)
     return found
 
 

@@ -128,17 +128,23 @@ def test_padding_never_cuts_content_that_is_too_long(tmp_path: Path) -> None:
     assert "Panel 8" in pages_text(printed.data, tmp_path)[7]
 
 
-def test_parallel_printing_gives_the_same_bytes_as_printing_one_by_one(tmp_path: Path) -> None:
-    jobs = [
+def leaflet_jobs(body: str, stylesheet: str, root: Path) -> list[PrintJob]:
+    """Four jobs, `leaflet-1.pdf` to `leaflet-4.pdf`; `body` is formatted with `n` and
+    `words` (40 times n words)."""
+    return [
         PrintJob(
             url=f"leaflet-{n}.pdf",
             html=f'<html lang="en-GB"><head><title>Leaflet {n}</title></head>'
-            f"<body><h1>Leaflet {n}</h1><p>{'Words. ' * 40 * n}</p></body></html>",
-            stylesheet=PAGE_CSS,
-            roots=(str(tmp_path),),
+            f"<body>{body.format(n=n, words='Words. ' * 40 * n)}</body></html>",
+            stylesheet=stylesheet,
+            roots=(str(root),),
         )
         for n in range(1, 5)
     ]
+
+
+def test_parallel_printing_gives_the_same_bytes_as_printing_one_by_one(tmp_path: Path) -> None:
+    jobs = leaflet_jobs("<h1>Leaflet {n}</h1><p>{words}</p>", PAGE_CSS, tmp_path)
     parallel = print_all(jobs, workers=2)
     serial = print_all(jobs, workers=1)
     assert list(parallel) == [j.url for j in jobs]
@@ -166,16 +172,7 @@ def test_printing_leaves_no_font_folders_behind(workers: int) -> None:
         f'src: url("{fonts.as_uri()}/AtkinsonHyperlegible-Regular.ttf"); }} '
         'body { font-family: "Atkinson Hyperlegible"; }'
     )
-    jobs = [
-        PrintJob(
-            url=f"leaflet-{n}.pdf",
-            html=f'<html lang="en-GB"><head><title>Leaflet {n}</title></head>'
-            f"<body><p>Leaflet {n}</p></body></html>",
-            stylesheet=stylesheet,
-            roots=(str(fonts),),
-        )
-        for n in range(4)
-    ]
+    jobs = leaflet_jobs("<p>Leaflet {n}</p>", stylesheet, fonts)
     before = font_folders()
     printed = print_all(jobs, workers=workers)
     assert len(printed) == 4
