@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from . import resources
+from .parallel import paused_collection
 
 DEFAULT_DIR = Path(".lo-static-cache")
 _PAGE_HITS = {"read hit", "analysis hit", "site hit"}
@@ -158,7 +159,10 @@ class BuildCache:
             data = path.read_bytes()
             if not data.startswith(FORMAT):
                 raise ValueError("not a cache entry")
-            return pickle.loads(memoryview(data)[len(FORMAT) :])  # a view: no copy of 80 MB
+            # Unpickling makes many lasting objects and no cycles: the collector, left on,
+            # would scan them again and again (it doubled the time of the zip's record).
+            with paused_collection(freeze=False):
+                return pickle.loads(memoryview(data)[len(FORMAT) :])  # a view: no copy
         except Exception:  # a missing, partial or foreign file: do the work instead
             return None
 

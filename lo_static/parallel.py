@@ -27,17 +27,19 @@ def default_workers(items: int, minimum: int) -> int:
 
 
 @contextmanager
-def paused_collection() -> Iterator[None]:
-    """Run the body without the cyclic garbage collector, then exempt what it made from later
-    collections. Loading a large site makes millions of lasting objects and almost no cycles;
-    each automatic collection scans every object held, and together they cost more than the
-    loading itself (2 s of a 5,000-service rebuild). Workers forked meanwhile collect as usual."""
+def paused_collection(freeze: bool = True) -> Iterator[None]:
+    """Run the body without the cyclic garbage collector, then (with `freeze`) exempt what it
+    made from later collections. Loading a large site makes millions of lasting objects and
+    almost no cycles; each automatic collection scans every object held, and together they
+    cost more than the loading itself (2 s of a 5,000-service rebuild). Workers forked
+    meanwhile collect as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 

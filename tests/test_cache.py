@@ -3,6 +3,7 @@ gives, whatever changed in between; and it really does reuse it."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import os
@@ -429,3 +430,25 @@ def test_links_to_a_file_are_checked_again_when_it_goes(tmp_path: Path) -> None:
     broken = [p for p in report["problems"] if p["path"].endswith("about/guide.md")]
     assert code == 1 and [p["code"] for p in broken] == ["broken-link"], report
     assert "goes to no file" in broken[0]["message"]
+
+
+def test_reading_the_cache_does_not_run_the_garbage_collector(tmp_path: Path) -> None:
+    """Unpickling makes thousands of lasting objects and no cycles: collections meanwhile only
+    cost time (they doubled the reading of the offline zip's record)."""
+    cache = BuildCache(tmp_path)
+    cache.keep_bundle("many", {str(number): (number, [str(number)]) for number in range(20_000)})
+    cache.save()
+    collections: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.callbacks.append(note)
+    try:
+        entries = BuildCache(tmp_path).bundle("many")
+    finally:
+        gc.callbacks.remove(note)
+    assert len(entries) == 20_000 and entries["7"] == (7, ["7"])
+    assert len(collections) <= 1  # the one that follows, once the collector is on again
+    assert gc.isenabled()

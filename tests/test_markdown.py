@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import pytest
 
-from lo_static.markdown import resolve, scheme_of, slugify
+from lo_static.markdown import Link, resolve, scheme_of, slugify
 from tests.conftest import SiteDir, assert_only_error, run
 
 GUIDE = "about/guide.md"
@@ -152,3 +153,9 @@ def test_a_page_renders_the_same_however_often_it_is_rendered(site: SiteDir) -> 
     assert render_body(md, page, web) == first
     assert 'src="../images/dot.svg"' in first and 'href="../about/guide.md"' in first
     assert first.count("app-picture-block") == 1
+
+
+def test_links_come_back_whole_from_the_cache_and_the_workers() -> None:
+    """Every page's links are pickled into the build cache and back from analysis workers."""
+    links = [Link("../about/index.md#contact", 12, False, "Contact us"), Link("a.png", 3, True)]
+    assert pickle.loads(pickle.dumps(links, protocol=5)) == links
