@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from .cache import BuildCache, key_of
 from .config import SiteConfig
@@ -32,7 +31,7 @@ from .markdown import (
     scheme_of,
 )
 from .oruk_export import plain_text_of
-from .packed import Packed
+from .packed import Packed, Pickled
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
 from .search import WordCounts, word_counts
@@ -108,8 +107,8 @@ class Analysis:
 
     diagnostics: list[Diagnostic]
     anchors: set[str]
-    links: list[Any]
-    headings: list[tuple[str, str]]
+    links: Pickled[list[Link]]
+    headings: Pickled[list[tuple[str, str]]]
     keywords: str
     plain_body: Packed
     body_html: Packed
@@ -143,8 +142,8 @@ def analyse_page(page: Page, work: Work) -> Analysis:
     result = Analysis(
         diagnostics=found,
         anchors=page.anchors,
-        links=links,
-        headings=headings(page),
+        links=Pickled.of(links),
+        headings=Pickled.of(headings(page)),
         keywords=search_keywords(page, work.glossary),
         plain_body=Packed.of(plain_text_of(page.tokens)),
         body_html=Packed.of(render_body(
@@ -206,9 +205,9 @@ def analyse_pages(
         result = results[index]
         page = work.pages[index]
         page.anchors = result.anchors
-        page.links = result.links
+        page.packed_links = result.links
         page.linked = result.linked
-        page.headings = result.headings
+        page.packed_headings = result.headings
         page.keywords = result.keywords
         page.plain_body = result.plain_body
         page.body_html = result.body_html

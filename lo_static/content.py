@@ -22,7 +22,7 @@ from xml.parsers import expat
 
 from .cache import BuildCache, key_of
 from .diagnostics import Diagnostic
-from .packed import Packed
+from .packed import Packed, Pickled
 from .parallel import default_workers, fork_map
 from .rules import problem
 from .schema import KIND_FOLDERS
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 EASY_READ_SUFFIX = ".easy-read.md"
 _NO_BODY = Packed.of("")
+_NO_LIST: Pickled[list[Any]] = Pickled.of([])
 DATA_FILES = {"site.yaml", "glossary.yaml"}
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_FILE_BYTES = 1_000_000
@@ -82,12 +83,13 @@ class Page:
     """The parsed body while it is being analysed (see analysis.py); None before and after,
     when what needs it uses what the analysis kept or parses again."""
     anchors: set[str] = field(default_factory=set)
-    links: list[Any] = field(default_factory=list)
-    """Every link and image in the body (`markdown.Link`), found by the analysis."""
+    packed_links: Pickled[list[Any]] = field(default_factory=lambda: _NO_LIST)
+    """Every link and image in the body (`markdown.Link`), found by the analysis (see
+    `links`)."""
     linked: tuple[str, ...] | None = None
     """The content paths the body links to, found by the analysis (None: not analysed)."""
-    headings: list[tuple[str, str]] = field(default_factory=list)
-    """(anchor, text) of each second-level heading, for "On this page"."""
+    packed_headings: Pickled[list[tuple[str, str]]] = field(default_factory=lambda: _NO_LIST)
+    """(anchor, text) of each second-level heading, for "On this page" (see `headings`)."""
     keywords: str | None = None
     """Glossary terms the page uses, with their expansions, for the search index."""
     plain_body: Packed | None = None
@@ -112,6 +114,18 @@ class Page:
     @body.setter
     def body(self, text: str) -> None:
         self.packed_body = Packed.of(text)
+
+    @property
+    def links(self) -> list[Any]:
+        """Every link and image in the body. Held pickled: read only to check the links of a
+        page that changed (see packed.Pickled)."""
+        return self.packed_links.value()
+
+    @property
+    def headings(self) -> list[tuple[str, str]]:
+        """(anchor, text) of each second-level heading, held pickled: read only to render the
+        page."""
+        return self.packed_headings.value()
 
     @property
     def is_easy_read(self) -> bool:
