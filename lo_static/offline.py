@@ -16,7 +16,6 @@ import os
 import stat
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import BuildCache, file_identity, stat_identity
@@ -46,21 +45,18 @@ def revision(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
-class Seen:
-    """A file the last offline zip was made from: how it looked on disk, and its SHA-256."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-    digest: str
-    blocks: tuple[Block, ...] = ()
-    """The pieces a large file was deflated in (see `zipwrite.deflate_in_blocks`)."""
-
+Seen = tuple[tuple[int, int, int], str, tuple[Block, ...]]
+"""A file the last offline zip was made from: how it looked on disk (`stat_identity`), its
+SHA-256, and the pieces a large file was deflated in (see `zipwrite.deflate_in_blocks`). Plain
+tuples: the build cache keeps one for every file of the site, and reads them all after every
+edit (see `zipwrite.Placed`)."""
 
 RECORD = "offline"
-"""The build cache's bundle recording the last zip: {"zip": its identity, "files": {rel: Seen},
-"placed": {name in the zip: where its bytes are (zipwrite.Placed)}}."""
+"""The build cache's bundle recording the last zip: {"format": RECORD_FORMAT, "zip": its
+identity, "files": {rel: Seen}, "placed": {name in the zip: where its bytes are
+(zipwrite.Placed)}}."""
+RECORD_FORMAT = 2
+"""Records of another format (an older lo-static's) are ignored."""
 
 
 def finish_offline(
@@ -85,6 +81,8 @@ def finish_offline(
     listing = _listing(site_dir)
     files = sorted(listing)
     record = cache.bundle(RECORD) if cache is not None else {}
+    if record.get("format") != RECORD_FORMAT:
+        record = {}
     seen: dict[str, Seen] = record.get("files", {})
     last_zip = previous / ZIP if previous is not None else None
     zip_intact = (
@@ -96,7 +94,7 @@ def finish_offline(
         for rel in files
         if zip_intact
         and (known := seen.get(rel)) is not None
-        and (known.inode, known.size, known.mtime_ns) == stat_identity(listing[rel])
+        and known[0] == stat_identity(listing[rel])
     }
 
     @functools.cache
@@ -113,8 +111,8 @@ def finish_offline(
         """The last zip's entries, by their file's SHA-256, with the pieces of large ones."""
         entries = last_zip_entries()
         return {
-            known.digest: (entry, known.blocks)
-            for rel, known in seen.items()
+            digest: (entry, blocks)
+            for rel, (_, digest, blocks) in seen.items()
             if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None
         }
 
@@ -122,9 +120,10 @@ def finish_offline(
         """How the last zip deflated this file in pieces, when it did."""
         known = seen.get(rel)
         entry = last_zip_entries().get(f"{ZIP_FOLDER}/{rel}")
-        if known is None or not known.blocks or entry is None or entry.method != DEFLATED:
+        if known is None or not known[2] or entry is None or entry.method != DEFLATED:
             return None
-        return Earlier(known.blocks, known.size, entry.data)
+        (_, size, _), _, blocks = known
+        return Earlier(blocks, size, entry.data)
 
     def pack(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
         """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
@@ -155,8 +154,9 @@ def finish_offline(
             )
             for rel in files:
                 known = as_packed.get(rel)
-                if known is not None and known.digest in old:
-                    yield rel, known.digest, old[known.digest][0], True, known.blocks
+                if known is not None and known[1] in old:
+                    _, digest, blocks = known
+                    yield rel, digest, old[digest][0], True, blocks
                 elif known is not None:  # the last zip has lost it (it should not): pack it
                     yield rel, *pack(rel)
                 else:
@@ -167,8 +167,8 @@ def finish_offline(
                     yield rel, *packing.result()
 
     into = into or site_dir
-    digests = {rel: known.digest for rel, known in as_packed.items()}
-    pieces = {rel: known.blocks for rel, known in as_packed.items()}
+    digests = {rel: digest for rel, (_, digest, _) in as_packed.items()}
+    pieces = {rel: blocks for rel, (_, _, blocks) in as_packed.items()}
     placed: dict[str, Placed] = {}
     reused = len(as_packed)
     with contextlib.ExitStack() as stack:
@@ -204,10 +204,11 @@ def finish_offline(
         cache.counts["zip hit"] += reused
         cache.counts["zip miss"] += len(files) - reused
         cache.keep_bundle(RECORD, {
+            "format": RECORD_FORMAT,
             "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
             "placed": placed if ZIP in made else record.get("placed"),
             "files": {
-                rel: Seen(*stat_identity(listing[rel]), digests[rel], pieces[rel])
+                rel: (stat_identity(listing[rel]), digests[rel], pieces[rel])
                 for rel in files
             },
         })

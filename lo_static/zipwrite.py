@@ -201,15 +201,10 @@ def _fresh(start: int, end: int) -> list[tuple[int, int, Block | None]]:
     return [(cuts[n], cuts[n + 1], None) for n in range(count)]
 
 
-@dataclass(frozen=True)
-class Placed:
-    """Where `write_zip` put an entry's stored bytes, and what they are."""
-
-    method: int
-    crc: int
-    size: int
-    start: int
-    length: int
+Placed = tuple[int, int, int, int, int]
+"""Where `write_zip` put an entry's stored bytes, and what they are: (method, CRC-32, size,
+start, length). A tuple, not a class: the build cache keeps one for every file of the last
+zip (15,000 at 5,000 services), and plain tuples pickle three times as fast."""
 
 
 def write_zip(
@@ -257,7 +252,7 @@ class ZipWriter:
         offset = stream.tell()
         encoded = name.encode("utf-8")
         if self.placed is not None:
-            self.placed[name] = Placed(
+            self.placed[name] = (
                 entry.method, entry.crc, entry.size, offset + 30 + len(encoded), len(entry.data)
             )
         stream.write(
@@ -339,18 +334,17 @@ def entries_at(path: Path, placed: dict[str, Placed]) -> dict[str, Compressed]:
     except (OSError, ValueError):  # missing, unreadable or empty
         return {}
     found: dict[str, Compressed] = {}
-    for name, at in placed.items():
+    for name, (method, crc, size, start, length) in placed.items():
         encoded = name.encode("utf-8")
-        header = at.start - 30 - len(encoded)
+        header = start - 30 - len(encoded)
         if (
             header < 0
-            or at.start + at.length > len(mapped)
+            or start + length > len(mapped)
             or mapped[header : header + 4] != b"PK\x03\x04"
-            or mapped[header + 30 : at.start] != encoded
+            or mapped[header + 30 : start] != encoded
         ):
             return {}
-        data = mapped[at.start : at.start + at.length]
-        found[name] = Compressed(at.method, at.crc, at.size, data)
+        found[name] = Compressed(method, crc, size, mapped[start : start + length])
     return found
 
 
