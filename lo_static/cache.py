@@ -17,10 +17,11 @@ Each entry is found by a SHA-256 key of everything its value depends on:
   is unchanged is left as it is instead of rendered again;
 - the search index the last build left in the output, so it is kept while no page changes.
 
-Kinds with thousands of small entries (Open Referral records, link checks, the zip's record) are
-kept in one bundle file each (see `bundle`), rewritten whole when they change; the others (files
-read, analyses, PDFs) in 256 files per kind, by the start of their keys, so that an edit rewrites
-one small file of each (see `_shard`).
+Kinds with thousands of small entries that are all read by every build (Open Referral records,
+checked front matter, link checks, the zip's record) are kept as bundles (see `bundle`), read
+whole, in 16 files each so that an edit rewrites one or two; the others (files read, analyses,
+PDFs) in 256 files per kind, by the start of their keys, so that an edit rewrites one small file
+of each (see `_shard`).
 
 Every key starts with the code's own fingerprint (lo_static's source files and the templates),
 so a new version of lo-static never reuses what an older one made. A cache that cannot be read
@@ -36,6 +37,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +55,8 @@ FORMAT = b"lo-static-cache 2\n"
 SHARD = 2
 """Entries are kept in files by the first SHARD hex digits of their keys (see `_shard`)."""
 SHARD_SUFFIX = ".shard"
+BUNDLE_PARTS = 16
+"""Files each bundle is kept in (see `bundle`)."""
 
 
 @cache
@@ -104,6 +108,8 @@ class BuildCache:
     """(kind, key) of every entry this build looked up and found, or stored."""
     _bundles: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Bundles read or stored this build, by kind (see `bundle`)."""
+    _stored_parts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Each bundle's files as they were read, by kind: a part equal to its file is not written."""
     _changed_bundles: set[str] = field(default_factory=set)
 
     @property
@@ -169,11 +175,17 @@ class BuildCache:
     # --- bundles: many small entries of one kind in one file ----------------------------------
 
     def bundle(self, kind: str) -> dict[str, Any]:
-        """Every entry of `kind` the last build kept, by key, read from one file: one read for
-        thousands of small entries (one per service, say) instead of one file each."""
+        """Every entry of `kind` the last build kept, by key: thousands of small entries (one
+        per service, say) read from BUNDLE_PARTS files rather than one file each. An entry's
+        file is chosen by its key (`_part`), so an edit that changes one service's entry
+        rewrites one or two of them, not 40 MB of Open Referral records."""
         if kind not in self._bundles:
-            stored = self._read(self._path("bundle", kind)) if self.folder is not None else None
-            self._bundles[kind] = stored if isinstance(stored, dict) else {}
+            parts: list[dict[str, Any]] = []
+            for part in range(BUNDLE_PARTS):
+                stored = self._read(self._bundle_path(kind, part)) if self.folder else None
+                parts.append(stored if isinstance(stored, dict) else {})
+            self._stored_parts[kind] = parts
+            self._bundles[kind] = {key: value for part in parts for key, value in part.items()}
         return self._bundles[kind]
 
     def get_in(self, kind: str, key: str) -> Any | None:
@@ -195,10 +207,18 @@ class BuildCache:
         if self.folder is None:
             return
         for kind in sorted(self._changed_bundles):
-            try:
-                _write_atomic(self._path("bundle", kind), self._bundles[kind])
-            except OSError:
-                return
+            parts: list[dict[str, Any]] = [{} for _ in range(BUNDLE_PARTS)]
+            for key, value in self._bundles[kind].items():
+                parts[_part(key)][key] = value
+            stored = self._stored_parts.get(kind) or [{} for _ in range(BUNDLE_PARTS)]
+            for number, (entries, before) in enumerate(zip(parts, stored, strict=True)):
+                if entries == before and kind in self._stored_parts:
+                    continue
+                try:
+                    _write_atomic(self._bundle_path(kind, number), entries)
+                except OSError:
+                    return
+            self._stored_parts[kind] = parts
         self._changed_bundles.clear()
         for kind, prefix in sorted(self._changed_shards):
             entries = self._shards[(kind, prefix)]
@@ -215,8 +235,10 @@ class BuildCache:
         if self.folder is None:
             return 0
         for legacy in self.folder.glob("*/??"):  # a file per entry, as lo-static kept them once
-            if legacy.is_dir():
+            if legacy.is_dir() and legacy.parent.name != "bundles":
                 shutil.rmtree(legacy, ignore_errors=True)
+        for legacy in self.folder.glob("*.bundle"):  # a file per bundle, as kept once
+            legacy.unlink(missing_ok=True)
         for kind in sorted({kind for kind, _ in self._used}):
             self.load_all(kind)
         held = sum(len(entries) for entries in self._shards.values())
@@ -235,9 +257,11 @@ class BuildCache:
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.folder is not None
-        if kind == "bundle":
-            return self.folder / f"{key}.bundle"
         return self.folder / kind / f"{key}{SHARD_SUFFIX}"
+
+    def _bundle_path(self, kind: str, part: int) -> Path:
+        assert self.folder is not None
+        return self.folder / "bundles" / kind / f"{part:02d}{SHARD_SUFFIX}"
 
     # --- what the last build wrote -------------------------------------------------------------
 
@@ -266,6 +290,11 @@ class BuildCache:
                 continue
             written[rel] = Written(key, info.st_size, info.st_mtime_ns, info.st_ino)
         self.put("site", key_of(str(out_dir.resolve())), written)
+
+
+def _part(key: str) -> int:
+    """Which of a bundle's files holds the entry `key` (keys are hashes, paths or names)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % BUNDLE_PARTS
 
 
 def stat_identity(info: os.stat_result) -> tuple[int, int, int]:

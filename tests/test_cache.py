@@ -177,6 +177,37 @@ def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
     ).read_bytes()
 
 
+
+def test_an_edit_rewrites_a_part_or_two_of_each_bundle(tmp_path: Path) -> None:
+    """The entries read by every build (Open Referral records, checked front matter, ...)
+    are kept in 16 files a kind: editing one service rewrites the one or two holding its old
+    and new entries, not the 40 MB of a large site's Open Referral records."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    bundles = site.cache / "bundles"
+
+    def identities() -> dict[str, tuple[int, int]]:
+        return {
+            path.relative_to(bundles).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in bundles.glob("*/*.shard")
+        }
+
+    before = identities()
+    for kind in ("valid", "open-referral", "seen"):  # a part only for keys that fall in it
+        assert 3 <= len([name for name in before if name.startswith(f"{kind}/")]) <= 16
+    site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
+    site.rebuild()
+    after = identities()
+    for kind in ("valid", "open-referral", "seen"):
+        rewritten = [
+            name
+            for name in after
+            if name.startswith(f"{kind}/") and after[name] != before.get(name)
+        ]
+        assert 1 <= len(rewritten) <= 2, (kind, rewritten)
+    site.rebuild()
+    assert identities() == after  # nothing changed: nothing written
+
+
 EDITS: dict[str, Callable[[Rebuilds], None]] = {
     "a title (listings and breadcrumbs show it)": lambda site: site.edit(
         "services/speech-therapy.md", "title: ", "title: Changed "
@@ -436,7 +467,8 @@ def test_reading_the_cache_does_not_run_the_garbage_collector(tmp_path: Path) ->
     """Unpickling makes thousands of lasting objects and no cycles: collections meanwhile only
     cost time (they doubled the reading of the offline zip's record)."""
     cache = BuildCache(tmp_path)
-    cache.keep_bundle("many", {str(number): (number, [str(number)]) for number in range(20_000)})
+    for number in range(20_000):  # all in one file: keys that start alike
+        cache.put("many", f"00{number}", (number, [str(number)]))
     cache.save()
     collections: list[str] = []
 
@@ -446,9 +478,9 @@ def test_reading_the_cache_does_not_run_the_garbage_collector(tmp_path: Path) ->
 
     gc.callbacks.append(note)
     try:
-        entries = BuildCache(tmp_path).bundle("many")
+        entry = BuildCache(tmp_path).get("many", "007")
     finally:
         gc.callbacks.remove(note)
-    assert len(entries) == 20_000 and entries["7"] == (7, ["7"])
+    assert entry == (7, ["7"])
     assert len(collections) <= 1  # the one that follows, once the collector is on again
     assert gc.isenabled()
