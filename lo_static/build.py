@@ -19,6 +19,7 @@ from . import resources
 from .a11y import run_pa11y
 from .analysis import POOL_MINIMUM, LinkTargets, Work, analyse_pages
 from .anonymity import check_feedback_anonymity
+from .api import PAGES as API_PAGES
 from .cache import BuildCache, hash_files, key_of, reusable
 from .config import SiteConfig, load_config
 from .content import Page, check_copied_file_types, check_data_files, discover
@@ -31,7 +32,13 @@ from .markdown import Markdown, check_links, forget_links, make_markdown, parse_
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
-from .oruk_export import ExportedService, check_open_referral, export_services
+from .oruk_export import (
+    ExportedService,
+    check_open_referral,
+    export_services,
+    in_site_order,
+    service_files,
+)
 from .parallel import default_workers, paused_collection
 from .pdf import PrintedPdf, print_all, stop_printers
 from .plain_language import (
@@ -412,7 +419,18 @@ def output_keys(checked: Checked, model: SiteModel, options: BuildOptions) -> di
     )
     keys = {page.url: key_of("page", site, page.source_key) for page in model.pages}
     keys.update({listing.url: key_of("listing", site, listing.url) for listing in model.listings})
+    # Made from the front matter and settings alone, like the listings.
+    keys.update({url: key_of("front matter", site, url) for url in FRONT_MATTER_FILES})
+    # A service's Open Referral file is made from its record alone (see ExportedService.key).
+    if checked.open_referral is not None:
+        for url, service in service_files(in_site_order(model, checked.open_referral)).items():
+            if service.key:
+                keys[url] = key_of("open referral", service.key)
     return keys
+
+
+FRONT_MATTER_FILES = (SITEMAP_URL, API_PAGES, MANIFEST)
+"""Files made from every page's front matter, the settings and the templates, but no body."""
 
 
 def print_leaflets(

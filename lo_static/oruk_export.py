@@ -21,7 +21,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -376,6 +376,9 @@ class ExportedService:
     """Its entry in services.json, as JSON indented to its place there (see `_dump_list`)."""
     data: Packed
     """Its own file, openreferral/services/<id>.json."""
+    key: str = ""
+    """The build cache's key of this record: everything it is made from ("" without a cache).
+    Its own file is made from it alone, so while the key is the same, so is the file."""
 
 
 def export_services(
@@ -407,6 +410,7 @@ def export_services(
             problems,
             Packed.of(_item_json(_list_item(document))),
             Packed.of(_dump(document)),
+            keys[todo[n]] if keys else "",
         )
 
     made.update(zip(todo, fork_map(one, len(todo), workers), strict=True))
@@ -423,26 +427,41 @@ def _spelling(page: Page, names: dict[str, str]) -> str:
 
 
 def open_referral_files(
-    model: SiteModel, workers: int = 1, exported: list[ExportedService] | None = None
+    model: SiteModel,
+    workers: int = 1,
+    exported: list[ExportedService] | None = None,
+    skip: Container[str] = (),
 ) -> Iterator[tuple[str, bytes]]:
-    """Every file of the export: (output path, bytes), in a fixed order, each made as it is
-    asked for. `exported` is what `export_services` made for the model's services at check
-    time; without it, it is made here."""
+    """Every file of the export but those in `skip`: (output path, bytes), in a fixed order,
+    each made as it is asked for. `exported` is what `export_services` made for the model's
+    services at check time; without it, it is made here."""
     config = model.config
     services = model.services
     names = provider_names(services)
     if exported is None:
         exported = export_services(services, config, workers)
-    else:  # made in the content's order; the export lists services in the site's order
-        by_rel = {service.rel: service for service in exported}
-        exported = [by_rel[page.rel] for page in services]
+    else:
+        exported = in_site_order(model, exported)
     yield SERVICES, _dump_list([service.item for service in exported])
-    own_files = {f"{FOLDER}/services/{service.id}.json": service for service in exported}
-    for path, service in own_files.items():  # one file per id, should two services share one
-        yield path, service.data.unpacked()
+    for path, service in service_files(exported).items():
+        if path not in skip:
+            yield path, service.data.unpacked()
     yield TAXONOMIES, _dump(_page(taxonomies()))
     yield TAXONOMY_TERMS, _dump(_page(list(taxonomy_terms().values())))
     yield ORGANIZATIONS, _dump(_page([_organization(names[key], config) for key in sorted(names)]))
+
+
+def in_site_order(model: SiteModel, exported: list[ExportedService]) -> list[ExportedService]:
+    """The records `export_services` made in the content's order, in the site's (the export's)
+    order."""
+    by_rel = {service.rel: service for service in exported}
+    return [by_rel[page.rel] for page in model.services]
+
+
+def service_files(exported: list[ExportedService]) -> dict[str, ExportedService]:
+    """Each service's own file (openreferral/services/<id>.json) and the record it is made
+    from: one file per id, the last service's should two share one."""
+    return {f"{FOLDER}/services/{service.id}.json": service for service in exported}
 
 
 def _list_item(document: dict[str, Any]) -> dict[str, Any]:

@@ -183,7 +183,8 @@ class Renderer:
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         """Every output file, in a stable order."""
         yield from self.assets.items()
-        yield MANIFEST, self.manifest().encode("utf-8")
+        if MANIFEST not in self.skip:
+            yield MANIFEST, self.manifest().encode("utf-8")
         pages = [page for page in self.model.pages if page.url not in self.skip]
         rendered = fork_map(
             lambda n: self.render_page(pages[n]).encode("utf-8"), len(pages), self.workers
@@ -192,12 +193,14 @@ class Renderer:
         for listing in self.model.listings:
             if listing.url not in self.skip:
                 yield listing.url, self.render_listing(listing).encode("utf-8")
-        yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
+        if site_module.SITEMAP_URL not in self.skip:
+            yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
-        yield from open_referral_files(self.model, self.workers, self.open_referral)
-        yield API_PAGES, pages_json(self.model)
+        yield from open_referral_files(self.model, self.workers, self.open_referral, self.skip)
+        if API_PAGES not in self.skip:
+            yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):
             yield url, self.printed[url].data
 

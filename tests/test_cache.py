@@ -12,11 +12,13 @@ import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from lo_static import offline, zipwrite
+from lo_static import offline, render, zipwrite
 from lo_static.cache import BuildCache, key_of
+from lo_static.oruk_export import open_referral_files
 from tests.conftest import MINIMAL, REPO, TODAY, check_json, run
 
 NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
@@ -168,7 +170,7 @@ def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
     site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
     figures = cache_figures(site.rebuild())
     assert figures["misses"] == 2  # the edited file, read and analysed again
-    assert figures["reused_files"] == before - 1
+    assert figures["reused_files"] == before - 2  # the page and its Open Referral file
     # Its Open Referral record (which carries its text) is made again; the others are reused.
     services = len(list((site.out / "openreferral/services").glob("*.json")))
     assert figures["open_referral_reused"] == services - 1
@@ -206,6 +208,37 @@ def test_an_edit_rewrites_a_part_or_two_of_each_bundle(tmp_path: Path) -> None:
         assert 1 <= len(rewritten) <= 2, (kind, rewritten)
     site.rebuild()
     assert identities() == after  # nothing changed: nothing written
+
+
+
+def test_a_text_edit_remakes_no_file_made_from_front_matter_or_other_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sitemap, pages.json and the web app manifest are made from front matter and
+    settings, and each service's Open Referral file from its record: while those are as they
+    were, the last build's files stand (they are neither made nor hashed again)."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
+    made: list[str] = []
+
+    def refuse(*_: object) -> str:
+        raise AssertionError("made again though its inputs did not change")
+
+    def recorded(*args: Any) -> Iterator[tuple[str, bytes]]:
+        for path, data in open_referral_files(*args):
+            made.append(path)
+            yield path, data
+
+    monkeypatch.setattr(render.Renderer, "sitemap", refuse)
+    monkeypatch.setattr(render.Renderer, "manifest", refuse)
+    monkeypatch.setattr(render, "pages_json", refuse)
+    monkeypatch.setattr(render, "open_referral_files", recorded)
+    build(site.content, site.out, "--cache-dir", str(site.cache))
+    own = [path for path in made if path.startswith("openreferral/services/")]
+    assert len(own) == 1 and b"A new sentence for families." in (site.out / own[0]).read_bytes()
+    assert "openreferral/services.json" in made  # it holds every service, the edited one too
+    monkeypatch.undo()
+    site.rebuild()  # and the site is the full build's
 
 
 EDITS: dict[str, Callable[[Rebuilds], None]] = {
