@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from .cache import BuildCache, key_of
 from .config import SiteConfig
 from .content import Page
 from .diagnostics import Diagnostic
@@ -333,11 +334,17 @@ class KnownNames:
 
 
 def known_names(
-    config: SiteConfig, glossary: Glossary, pages: list[Page], texts: Iterable[str] = ()
+    config: SiteConfig,
+    glossary: Glossary,
+    pages: list[Page],
+    texts: Iterable[str] = (),
+    read: list[Page] | None = None,
 ) -> KnownNames:
     """Everything the site names that is not a person: from site.yaml, the glossary, and the
     titles, providers, owners, addresses and text of every page and service (not feedback).
-    From the text of pages, only the capitalised words used in `texts` are learnt."""
+    From the text of pages, only the capitalised words used in `texts` are learnt, and only
+    as many pages are read as it takes to know them all; with `read`, those pages are added
+    to it."""
     known = KnownNames()
     for phrase in (
         *KNOWN_PHRASES,
@@ -364,7 +371,14 @@ def known_names(
         for run in _RUN.finditer(text):
             words = [re.sub(r"['’]s$", "", w) for w in _SINGLE.findall(run.group(0))]
             pairs.update(pairwise(words))
-    known.learn((p.body for p in pages if p.readable and p.kind != "feedback"), pairs)
+    def bodies() -> Iterator[str]:
+        for page in pages:
+            if page.readable and page.kind != "feedback":
+                if read is not None:
+                    read.append(page)
+                yield page.body
+
+    known.learn(bodies(), pairs)
     return known
 
 
@@ -487,16 +501,51 @@ def _message(label: str, finding: Finding) -> str:
     return f"{shown}: {REMOVE}{finding.advice}"
 
 
+BUNDLE = "anonymity"
+"""The build cache's record of the last guard's findings: {key of what it read but the text
+of pages: (the pages whose text it read, with their source keys), findings}."""
+
+
 def check_feedback_anonymity(
-    pages: list[Page], config: SiteConfig, glossary: Glossary
+    pages: list[Page], config: SiteConfig, glossary: Glossary, cache: BuildCache | None = None
 ) -> list[Diagnostic]:
-    """The anonymity guard over every readable feedback entry, drafts included."""
+    """The anonymity guard over every readable feedback entry, drafts included.
+
+    What it finds depends on the settings, the glossary, every page's front matter, each
+    feedback entry's file, and the text of only the pages it had to read to learn the names
+    the feedback uses (often a handful): while all of those are as they were at the last
+    build, its findings are taken from the `cache`, so editing the text of one service of
+    thousands does not run it again."""
     feedback = [p for p in pages if p.readable and p.kind == "feedback"]
     if not feedback:
         return []
+    key = _inputs_key(pages, feedback, config, glossary) if cache is not None else ""
+    if cache is not None and (stored := cache.bundle(BUNDLE).get(key)) is not None:
+        read_then, findings = stored
+        source_keys = {page.rel: page.source_key for page in pages}
+        if all(source_keys.get(rel) == source for rel, source in read_then):
+            cache.keep_bundle(BUNDLE, {key: stored})
+            return list(findings)
     texts = [text for page in feedback for _, _, text in _texts(page)]
-    known = known_names(config, glossary, pages, texts)
+    read: list[Page] = []
+    known = known_names(config, glossary, pages, texts, read)
     found: list[Diagnostic] = []
     for page in feedback:
         found.extend(check_page(page, config.feedback.redact_names, known))
+    if cache is not None:
+        read_now = tuple((page.rel, page.source_key) for page in read)
+        cache.keep_bundle(BUNDLE, {key: (read_now, tuple(found))})
     return found
+
+
+def _inputs_key(
+    pages: list[Page], feedback: list[Page], config: SiteConfig, glossary: Glossary
+) -> str:
+    """A key of everything the guard reads but the text of pages that are not feedback."""
+    return key_of(
+        "anonymity",
+        repr(config),
+        *(f"{term.term}\0{term.expansion}" for term in glossary.terms),
+        *(f"{p.rel}\0{p.display}\0{p.kind}\0{p.readable}\0{p.front_key}" for p in pages),
+        *(page.source_key for page in feedback),
+    )

@@ -142,7 +142,7 @@ def check(options: BuildOptions) -> Checked:
     work = Work(tree.pages, md, glossary, config, options.today, targets)
     report.extend(analyse_pages(work, options.workers, options.cache))
     report.extend(check_easy_read_versions(tree.pages, requirements))
-    report.extend(check_feedback_anonymity(tree.pages, config, glossary))
+    report.extend(check_feedback_anonymity(tree.pages, config, glossary, options.cache))
     report.extend(check_urls(tree.pages))
     report.extend(check_copied_files(tree.assets, tree.pages, options.display_root))
     report.extend(check_copied_file_types(options.content_dir, tree.assets, options.display_root))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lo_static import anonymity
 from lo_static.anonymity import find_identifying, mask, nhs_number_valid
 from lo_static.diagnostics import Severity
 from lo_static.rules import RULES
@@ -235,3 +236,34 @@ def test_mask_never_shows_the_whole_value() -> None:
     assert mask("07700 900123") == "07***"
     assert mask("Sam Patel") == "S*** Pa***"
     assert mask("Jo") == "J***"
+
+
+# --- the build cache ---------------------------------------------------------------------------
+
+
+def test_findings_are_reused_only_while_the_text_they_read_is_unchanged(
+    site: SiteDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A place the feedback names is known from the first pages whose text uses it; editing
+    any other page's text leaves the findings as they were (the guard is not run again), and
+    editing one of those pages runs it again."""
+    monkeypatch.delenv("LO_STATIC_NO_CACHE", raising=False)  # set for the other tests
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    site.edit("feedback/2026-06-search.md", "bigger.", "bigger after a meeting at Brook Hall.")
+    site.edit("about/guide.md", "\n## ", "\nSessions also run at Brook Hall each week.\n\n## ")
+
+    def possible_names() -> list[tuple[str, str]]:
+        exit_code, document = check_json(*cache)
+        assert exit_code == 0, document["problems"]
+        return [(p["code"], p["path"]) for p in document["problems"]]
+
+    assert possible_names() == []
+    runs: list[int] = []
+    known_names = anonymity.known_names
+    monkeypatch.setattr(anonymity, "known_names", lambda *a: runs.append(1) or known_names(*a))
+    site.edit("services/youth-club.md", "Games, trips", "Games, quizzes, trips")
+    assert possible_names() == [] and runs == []  # not read for the findings: reused
+    site.edit("about/guide.md", "also run at Brook Hall", "also run in the hall")
+    assert possible_names() == [("possible-name", "content/feedback/2026-06-search.md")]
+    assert runs == [1]
+    assert check_json()[1]["problems"] == check_json(*cache)[1]["problems"]  # as without a cache
