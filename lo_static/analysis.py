@@ -187,9 +187,10 @@ def analyse_pages(
     keys = {index: key_of(settings, work.pages[index].source_key) for index in readable}
     results: dict[int, Analysis] = {}
     if cache is not None:
+        known_statuses: dict[str, str] = {}  # pages link to the same few hundred places
         for index in readable:
             stored = cache.get("analysis", keys[index])
-            if stored is not None and _still_valid(stored, work.targets):
+            if stored is not None and _still_valid(stored, work.targets, known_statuses):
                 results[index] = stored[0]
     todo = [index for index in readable if index not in results]
     if workers is None:
@@ -216,9 +217,16 @@ def analyse_pages(
     return found
 
 
-def _still_valid(stored: object, targets: LinkTargets) -> bool:
-    """A cached analysis still holds when every page it links to has the status it had."""
+def _still_valid(stored: object, targets: LinkTargets, known: dict[str, str]) -> bool:
+    """A cached analysis still holds when every page it links to has the status it had.
+    `known`: the statuses found so far, by content path."""
     if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], Analysis)):
         return False
     analysis, statuses = stored
-    return tuple(targets.status(rel) for rel in analysis.linked) == statuses
+    now = []
+    for rel in analysis.linked:
+        status = known.get(rel)
+        if status is None:
+            status = known[rel] = targets.status(rel)
+        now.append(status)
+    return tuple(now) == statuses

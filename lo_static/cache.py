@@ -316,14 +316,13 @@ def reusable(out_dir: Path, rel: str, key: str, written: dict[str, Written]) -> 
     entry = written.get(rel)
     if entry is None or entry.key != key:
         return None
-    path = out_dir / rel
-    try:
-        info = path.stat()
+    try:  # os.stat of a string: a rebuild asks this of every page and listing
+        info = os.stat(f"{os.fspath(out_dir)}/{rel}")
     except OSError:
         return None
     if (info.st_size, info.st_mtime_ns, info.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
         return None
-    return path
+    return out_dir / rel
 
 
 def hash_files(paths: Iterable[Path]) -> bytes:

@@ -205,7 +205,7 @@ class SiteModel:
                 "a_to_z.html",
                 "A to Z of pages and services",
                 "Every page and service in this Local Offer in alphabetical order.",
-                {"letters": self._a_to_z()},
+                {"letters": self.a_to_z},
                 [home],
             ),
             Listing(
@@ -213,7 +213,7 @@ class SiteModel:
                 "search.html",
                 "Search",
                 "Search every page and service, or browse them all from A to Z.",
-                {"letters": self._a_to_z()},
+                {"letters": self.a_to_z},
                 [home],
             ),
             Listing(
@@ -339,7 +339,10 @@ class SiteModel:
             "recent_statuses": statuses,
         }
 
-    def _a_to_z(self) -> list[tuple[str, list[Page]]]:
+    @cached_property
+    def a_to_z(self) -> list[tuple[str, list[Page]]]:
+        """Published standard pages and services by first letter of their titles (for the A
+        to Z and the search page's list, made once for both)."""
         letters: dict[str, list[Page]] = defaultdict(list)
         for page in sorted(self.standard, key=lambda p: p.title.casefold()):
             first = page.title[:1].upper()
