@@ -10,6 +10,7 @@ Each entry is found by a SHA-256 key of everything its value depends on:
 - a service's Open Referral record and its problems, by the file's key, the settings and the
   provider's name as the export spells it;
 - a page's link check, when all its links were fine, with the state of what they go to;
+- the anonymity guard's findings, with the pages whose text it read (see anonymity.py);
 - a leaflet's PDF, by what it is printed from;
 - the files the last offline zip was made from (inode, size, time and hash), so the next zip
   copies unchanged files' compressed bytes out of the last one;
