@@ -211,7 +211,9 @@
     filtersBox.addEventListener("change", run);
     more.addEventListener("click", showMore);
     return run();
-  }).catch(function () {
+  }).catch(function (error) {
+    // Say why in the browser's console, for whoever looks after the site.
+    console.error("Search could not start:", error);
     status.textContent = "Search is not available here. Every page is listed below, from A to Z.";
     box.hidden = false;
     form.hidden = true;
