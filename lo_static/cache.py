@@ -173,7 +173,7 @@ class BuildCache:
         except Exception:  # a missing, partial or foreign file: do the work instead
             return None
 
-    # --- bundles: many small entries of one kind in one file ----------------------------------
+    # --- bundles: many small entries of one kind, all read together ----------------------------
 
     def bundle(self, kind: str) -> dict[str, Any]:
         """Every entry of `kind` the last build kept, by key: thousands of small entries (one
@@ -183,7 +183,7 @@ class BuildCache:
         if kind not in self._bundles:
             parts: list[dict[str, Any]] = []
             for part in range(BUNDLE_PARTS):
-                stored = self._read(self._bundle_path(kind, part)) if self.folder else None
+                stored = None if self.folder is None else self._read(self._bundle_path(kind, part))
                 parts.append(stored if isinstance(stored, dict) else {})
             self._stored_parts[kind] = parts
             self._bundles[kind] = {key: value for part in parts for key, value in part.items()}
@@ -211,9 +211,9 @@ class BuildCache:
             parts: list[dict[str, Any]] = [{} for _ in range(BUNDLE_PARTS)]
             for key, value in self._bundles[kind].items():
                 parts[_part(key)][key] = value
-            stored = self._stored_parts.get(kind) or [{} for _ in range(BUNDLE_PARTS)]
-            for number, (entries, before) in enumerate(zip(parts, stored, strict=True)):
-                if entries == before and kind in self._stored_parts:
+            stored = self._stored_parts.get(kind)  # None: never read, so rewrite every file
+            for number, entries in enumerate(parts):
+                if stored is not None and entries == stored[number]:
                     continue
                 try:
                     _write_atomic(self._bundle_path(kind, number), entries)

@@ -120,10 +120,10 @@ def finish_offline(
         """How the last zip deflated this file in pieces, when it did."""
         known = seen.get(rel)
         entry = last_zip_entries().get(f"{ZIP_FOLDER}/{rel}")
-        if known is None or not known[2] or entry is None or entry.method != DEFLATED:
+        if known is None or entry is None or entry.method != DEFLATED:
             return None
         (_, size, _), _, blocks = known
-        return Earlier(blocks, size, entry.data)
+        return Earlier(blocks, size, entry.data) if blocks else None
 
     def pack(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
         """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
