@@ -135,9 +135,9 @@ class Link:
     text: str = ""
 
     def __reduce__(self) -> tuple[type[Link], tuple[str, int, bool, str]]:
-        # A rebuild unpickles every page's links from the build cache (100,000 at 5,000
-        # services): rebuilt by the constructor, that takes half the time the frozen slots
-        # dataclass's own `__setstate__` takes.
+        # Links are unpickled wherever they are checked (every page's in a cold build, 100,000
+        # at 5,000 services; see packed.Pickled): rebuilt by the constructor, that takes half
+        # the time the frozen slots dataclass's own `__setstate__` takes.
         return Link, (self.target, self.line, self.image, self.text)
 
 
