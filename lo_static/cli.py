@@ -368,8 +368,14 @@ def check_command(
     default=None,
     help="Where to build the preview (default: a temporary folder, removed when you stop).",
 )
+@_cache_options
 def serve_command(
-    content_dir: Path, today: datetime | None, port: int, out_dir: Path | None
+    content_dir: Path,
+    today: datetime | None,
+    port: int,
+    out_dir: Path | None,
+    cache_dir: Path,
+    no_cache: bool,
 ) -> None:
     """Preview the site in a browser: rebuild on every change and reload the page.
 
@@ -377,7 +383,13 @@ def serve_command(
     from .preview import PreviewOptions  # imported when used: it needs watchfiles
     from .preview import run as run_preview
 
-    options = PreviewOptions(content_dir, out_dir, port, today.date() if today else None)
+    options = PreviewOptions(
+        content_dir,
+        out_dir,
+        port,
+        today.date() if today else None,
+        cache_dir=None if no_cache else cache_dir,
+    )
     try:
         run_preview(options, lambda line: click.echo(line, err=True))
     except LoStaticError as error:

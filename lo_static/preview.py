@@ -41,6 +41,7 @@ import watchfiles
 
 from . import resources
 from .build import BuildOptions, build
+from .cache import BuildCache
 from .diagnostics import Diagnostic, Report, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
 
@@ -95,6 +96,9 @@ class PreviewOptions:
     """None means the real date, looked up at each build."""
     templates: Path = resources.TEMPLATES_DIR
     checklist: Path = resources.STATUTORY_FILE
+    cache_dir: Path | None = None
+    """The build cache's folder (see cache.py), so that a rebuild after an edit redoes only
+    what the edit changed; None: every rebuild does all the work."""
 
 
 @dataclass(frozen=True)
@@ -155,15 +159,17 @@ class Preview:
                 self.options.today or date.today(),
                 templates=self.options.templates,
                 checklist=self.options.checklist,
+                cache=BuildCache(self.options.cache_dir) if self.options.cache_dir else None,
                 builds_again=True,
             )
             started = time.perf_counter()
-            pages = 0
+            pages = reused = 0
             failure = ""
             try:
                 checked, _ = build(options)
                 report = checked.report
                 pages = sum(1 for p in checked.pages if p.published and p.kind != "leaflet")
+                reused = checked.reused
             except ContentErrors as error:
                 report = error.report
             except LoStaticError as error:
@@ -176,16 +182,17 @@ class Preview:
             with self._changed:
                 self._outcome = outcome
                 self._changed.notify_all()
-            self._report(outcome, pages, time.perf_counter() - started)
+            self._report(outcome, pages, reused, time.perf_counter() - started)
             return outcome
 
-    def _report(self, outcome: Outcome, pages: int, seconds: float) -> None:
+    def _report(self, outcome: Outcome, pages: int, reused: int, seconds: float) -> None:
         if outcome.report.items:
             self.log(format_text(outcome.report).rstrip("\n"))
         if outcome.failure:
             self.log(f"Error: {outcome.failure}")
         if outcome.ok:
-            self.log(f"Built {pages} pages in {seconds:.1f} s; open pages will reload.")
+            kept = f" ({reused} files unchanged since the last build)" if reused else ""
+            self.log(f"Built {pages} pages in {seconds:.1f} s{kept}; open pages will reload.")
         else:
             self.log("The preview shows these problems on every page until they are fixed.")
 

@@ -106,10 +106,13 @@ def interruptible_children() -> Iterator[None]:
 @pytest.fixture
 def serve(site: SiteDir) -> Iterator[Callable[..., Served]]:
     """Start `lo-static serve --port 0 --today TODAY [args]` in the site's folder; always
-    stopped afterwards."""
+    stopped afterwards. The tests' LO_STATIC_NO_CACHE holds unless `cached`."""
     started: list[Served] = []
 
-    def start(*args: str) -> Served:
+    def start(*args: str, cached: bool = False) -> Served:
+        env = {**os.environ, "PYTHONFAULTHANDLER": "1"}  # tracebacks if it must be stopped
+        if cached:
+            del env["LO_STATIC_NO_CACHE"]
         with interruptible_children():
             process = subprocess.Popen(
                 [LO_STATIC, "serve", "--port", "0", "--today", TODAY, *args],
@@ -117,7 +120,7 @@ def serve(site: SiteDir) -> Iterator[Callable[..., Served]]:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
-                env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # tracebacks if it must be stopped
+                env=env,
             )
         started.append(Served(process))
         return started[-1]
@@ -174,6 +177,30 @@ def test_rebuilds_on_change_shows_errors_then_recovers(
     poll(url + SERVICE_PAGE, served, lambda s, b: s == 200 and "trips and canoeing" in b)
     assert served.process.poll() is None
     assert not (site.path.parent / "dist").exists()
+    assert "unchanged since the last build" not in served.output  # LO_STATIC_NO_CACHE
+
+
+def test_rebuilds_redo_only_what_an_edit_changed(
+    site: SiteDir, serve: Callable[..., Served]
+) -> None:
+    """With the build cache (as `lo-static build` uses it), a rebuild after an edit reuses
+    every file the edit did not change: a preview of a council's thousands of services
+    rebuilds in seconds, not the minute a full build takes."""
+    cache = site.path.parent / "cache"
+    served = serve("--out", "preview", "--cache-dir", str(cache), cached=True)
+    url = served.url()
+    assert "unchanged since the last build" not in served.output  # a new preview folder
+    assert any(cache.iterdir())
+
+    site.edit(SERVICE, ORIGINAL, "Games, trips and archery.")
+    poll(url + SERVICE_PAGE, served, lambda s, b: s == 200 and "trips and archery" in b)
+    reused = re.compile(r"\((\d+) files unchanged since the last build\)")
+    deadline = time.monotonic() + WAIT
+    while not (found := reused.findall(served.output)):
+        assert time.monotonic() < deadline, served.output
+        time.sleep(0.05)
+    built = site.path.parent / "preview"
+    assert 0 < int(found[0]) < len([p for p in built.rglob("*") if p.is_file()])
 
 
 def test_config_error_page_then_recovery(site: SiteDir, serve: Callable[..., Served]) -> None:
