@@ -32,11 +32,27 @@ function revisions() {
 }
 function relative(url) { return url.slice(self.registration.scope.length); }
 
-function withRevision(response, revision) {
-  var headers = new Headers(response.headers);
-  headers.set("X-LO-Revision", revision || "");
+// A copy is labelled with the revision of the bytes it holds (the build's revisions are the
+// first 12 hex digits of each file's SHA-256), never with what this worker's build believed the
+// file to be: a worker still in charge after a rebuild saves pages of the new build, and the
+// new worker, activating, keeps the copies whose label matches its list.
+function revisionOf(body) {
+  return body.arrayBuffer().then(function (bytes) {
+    return crypto.subtle.digest("SHA-256", bytes);
+  }).then(function (digest) {
+    return Array.from(new Uint8Array(digest).slice(0, 6), function (byte) {
+      return (byte < 16 ? "0" : "") + byte.toString(16);
+    }).join("");
+  });
+}
+
+function labelled(response) {
   return response.blob().then(function (body) {
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: headers });
+    return revisionOf(body).then(function (revision) {
+      var headers = new Headers(response.headers);
+      headers.set("X-LO-Revision", revision);
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: headers });
+    });
   });
 }
 
@@ -48,11 +64,11 @@ self.addEventListener("install", function (event) {
         if (manifest.build !== BUILD) throw new Error("offline.json is from another build");
         return cache.put(absolute("offline.json"), response);
       });
-    }).then(revisions).then(function (REVISIONS) {
+    }).then(function () {
       return Promise.all(PRECACHE.map(function (path) {
         return fetch(absolute(path), { cache: "no-cache" }).then(function (response) {
           if (!response.ok) throw new Error("precache " + path + ": " + response.status);
-          return withRevision(response, REVISIONS[path]).then(function (copy) {
+          return labelled(response).then(function (copy) {
             return cache.put(absolute(path), copy);
           });
         });
@@ -67,7 +83,7 @@ function dropStale(name, REVISIONS) {
       return Promise.all(requests.map(function (request) {
         return cache.match(request).then(function (response) {
           var path = relative(request.url);
-          var now = REVISIONS[path];
+          var now = REVISIONS[path] || (/\/$|^$/.test(path) && REVISIONS[path + "index.html"]);
           if (!now || !response || response.headers.get("X-LO-Revision") !== now) {
             return cache.delete(request);
           }
@@ -101,11 +117,7 @@ function networkFirst(event, cacheName) {
   var request = event.request;
   return fetch(request).then(function (response) {
     if (response.ok) {
-      var path = relative(request.url.split("#")[0].split("?")[0]);
-      var copy = response.clone();
-      event.waitUntil(revisions().then(function (REVISIONS) {
-        return withRevision(copy, REVISIONS[path] || REVISIONS[path + "index.html"]);
-      }).then(function (saved) {
+      event.waitUntil(labelled(response.clone()).then(function (saved) {
         return caches.open(cacheName).then(function (cache) { return cache.put(request, saved); });
       }));
     }
@@ -124,11 +136,7 @@ function deviceFirst(event) {
     if (hit) return hit;
     return fetch(event.request).then(function (response) {
       if (response.ok) {
-        var path = relative(event.request.url.split("?")[0]);
-        var copy = response.clone();
-        event.waitUntil(revisions().then(function (REVISIONS) {
-          return withRevision(copy, REVISIONS[path]);
-        }).then(function (saved) {
+        event.waitUntil(labelled(response.clone()).then(function (saved) {
           return caches.open(ASSETS).then(function (cache) { return cache.put(event.request, saved); });
         }));
       }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,16 @@ def controlled(context: BrowserContext, url: str) -> Page:
     return page
 
 
+def until(page: Page, script: str, arg: object, timeout: float = 10.0) -> None:
+    """Evaluate `script` (a function of `arg` that may return a promise) until it gives true.
+    Playwright's wait_for_function takes a promise for a true value, so it cannot wait on the
+    Cache Storage or service worker APIs, which answer only with promises."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {script}"
+        time.sleep(0.1)
+
+
 def heading(page: Page, url: str) -> str:
     page.goto(url)
     return page.locator("h1").inner_text()
@@ -82,7 +93,7 @@ def test_precached_visited_and_fallback_pages_work_offline(
 def test_save_for_offline_then_every_page_and_search_work(
     browser: Browser, site: tuple[Site, str]
 ) -> None:
-    _, base = site
+    served, base = site
     context = browser.new_context()
     page = controlled(context, base + "index.html")
     panel = page.locator("#save-offline")
@@ -97,6 +108,15 @@ def test_save_for_offline_then_every_page_and_search_work(
     )
     assert page.locator("#save-offline progress").evaluate("p => p.value === p.max")
     assert "could not" not in panel.locator("[role=status]").inner_text()
+    # Each copy is labelled with its bytes' revision, as offline.json gives it.
+    manifest = json.loads((served.dist / "offline.json").read_text())
+    labels = page.evaluate(
+        """() => caches.open("lo-saved").then(c => c.keys().then(keys => Promise.all(keys.map(
+            k => c.match(k).then(r => [k.url, r.headers.get("X-LO-Revision")])))))"""
+    )
+    assert {url.removeprefix(base): label for url, label in labels} == {
+        file["url"]: file["revision"] for file in manifest["files"]
+    }
     context.set_offline(True)
     assert heading(page, base + "health/therapies/index.html") == (
         "Therapies for children and young people"
@@ -125,6 +145,50 @@ def test_new_build_replaces_the_cached_copy(browser: Browser, site: tuple[Site, 
     assert heading(page, url) == "Youth Club Plus and Friends"  # online: the new page
     context.set_offline(True)
     assert heading(page, url) == "Youth Club Plus and Friends"  # and it replaced the copy
+    context.close()
+
+
+def test_a_copy_the_old_worker_saved_from_a_new_build_is_kept(
+    browser: Browser, site: tuple[Site, str]
+) -> None:
+    """After a rebuild the page still being controlled by the last build's worker may fetch a
+    page of the new build and save it; the new worker, activating, drops copies that are out
+    of date. Each copy is labelled with the revision of the bytes it holds (not what the
+    worker saving it believed), so that copy is kept. Made to happen in this order here: the
+    browser sees the new worker only after the old one saved the page."""
+    served, base = site
+    context = browser.new_context()
+    page = controlled(context, base + "index.html")
+    url = base + "services/youth-club-plus/index.html"
+    assert heading(page, url) == "Youth Club Plus"
+    old_worker = (served.dist / "sw.js").read_bytes()
+    old_build = json.loads((served.dist / "offline.json").read_text())["build"]
+    source = served.content / "services/youth-club-plus.md"
+    source.write_text(
+        source.read_text().replace("title: Youth Club Plus", "title: Youth Club Plus and Friends")
+    )
+    served.build()
+    new_worker = (served.dist / "sw.js").read_bytes()
+    assert new_worker != old_worker
+    (served.dist / "sw.js").write_bytes(old_worker)  # the browser finds no new worker yet
+    assert heading(page, url) == "Youth Club Plus and Friends"  # fetched by the old worker
+    until(
+        page,
+        """url => caches.open("lo-pages").then(c => c.match(url))
+            .then(r => r ? r.text() : "").then(t => t.includes("Youth Club Plus and Friends"))""",
+        url,
+    )
+    (served.dist / "sw.js").write_bytes(new_worker)
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
+    until(
+        page,
+        """old => Promise.all([navigator.serviceWorker.getRegistration(), caches.keys()])
+            .then(([r, names]) => !names.includes("lo-precache-" + old) && !!r.active
+                && !r.installing && !r.waiting && r.active.state === "activated")""",
+        old_build,
+    )
+    context.set_offline(True)
+    assert heading(page, url) == "Youth Club Plus and Friends"
     context.close()
 
 

@@ -17,6 +17,17 @@
 
   function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
 
+  // The first 12 hex digits of the SHA-256 of `body` (a Blob): a build's revision of a file.
+  function revisionOf(body) {
+    return body.arrayBuffer().then(function (bytes) {
+      return crypto.subtle.digest("SHA-256", bytes);
+    }).then(function (digest) {
+      return Array.from(new Uint8Array(digest).slice(0, 6), function (byte) {
+        return (byte < 16 ? "0" : "") + byte.toString(16);
+      }).join("");
+    });
+  }
+
   fetch(new URL("offline.json", root).href).then(function (r) { return r.json(); }).then(function (m) {
     manifest = m;
     panel.hidden = false;
@@ -38,10 +49,14 @@
         var url = new URL(file.url, root).href;
         return fetch(url, { cache: "no-cache" }).then(function (response) {
           if (!response.ok) { failed++; return; }
-          var headers = new Headers(response.headers);
-          headers.set("X-LO-Revision", file.revision);
           return response.blob().then(function (body) {
-            return cache.put(url, new Response(body, { status: 200, headers: headers }));
+            return revisionOf(body).then(function (revision) {
+              // Labelled with what it holds, not what offline.json said: the site may have
+              // been rebuilt since it was fetched (the service worker labels copies alike).
+              var headers = new Headers(response.headers);
+              headers.set("X-LO-Revision", revision);
+              return cache.put(url, new Response(body, { status: 200, headers: headers }));
+            });
           });
         }).catch(function () { failed++; }).then(function () {
           done++;
