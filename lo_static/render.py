@@ -45,6 +45,7 @@ STYLESHEET = "assets/site.css"
 SCRIPT = "assets/review-date.js"
 SEARCH_SCRIPT = "assets/search.js"
 OFFLINE_SCRIPT = "assets/offline.js"
+SAVE_SCRIPT = "assets/save-offline.js"
 ICON = "assets/icon.svg"
 MANIFEST = "manifest.webmanifest"
 VOCABULARY = "search/words.json"
@@ -174,6 +175,7 @@ class Renderer:
             SCRIPT: (templates_dir / SCRIPT).read_bytes(),
             SEARCH_SCRIPT: (templates_dir / SEARCH_SCRIPT).read_bytes(),
             OFFLINE_SCRIPT: (templates_dir / OFFLINE_SCRIPT).read_bytes(),
+            SAVE_SCRIPT: (templates_dir / SAVE_SCRIPT).read_bytes(),
             ICON: icon.encode(),
         }
         # Asset file names carry a content hash, so browsers may cache them for ever.
@@ -248,6 +250,7 @@ class Renderer:
             "script": link(self.asset_urls[SCRIPT]),
             "search_script": link(self.asset_urls[SEARCH_SCRIPT]),
             "offline_script": link(self.asset_urls[OFFLINE_SCRIPT]),
+            "save_script": link(self.asset_urls[SAVE_SCRIPT]),
             "icon": link(self.asset_urls[ICON]),
             "manifest": link(MANIFEST),
             "logo": link(config.theme.logo) if config.theme.logo else "",

@@ -36,14 +36,11 @@ function relative(url) { return url.slice(self.registration.scope.length); }
 // first 12 hex digits of each file's SHA-256), never with what this worker's build believed the
 // file to be: a worker still in charge after a rebuild saves pages of the new build, and the
 // new worker, activating, keeps the copies whose label matches its list.
-function revisionOf(body) {
-  return body.arrayBuffer().then(function (bytes) {
-    return crypto.subtle.digest("SHA-256", bytes);
-  }).then(function (digest) {
-    return Array.from(new Uint8Array(digest).slice(0, 6), function (byte) {
-      return (byte < 16 ? "0" : "") + byte.toString(16);
-    }).join("");
-  });
+function revisionOf(blob) {
+  return blob.arrayBuffer().then(function (b) { return crypto.subtle.digest("SHA-256", b); })
+    .then(function (d) {
+      return Array.from(new Uint8Array(d, 0, 6), function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    });
 }
 
 function labelled(response) {

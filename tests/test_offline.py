@@ -108,15 +108,21 @@ def test_save_for_offline_then_every_page_and_search_work(
     )
     assert page.locator("#save-offline progress").evaluate("p => p.value === p.max")
     assert "could not" not in panel.locator("[role=status]").inner_text()
-    # Each copy is labelled with its bytes' revision, as offline.json gives it.
+    # Every file is kept once (the precache aside, which holds a few of them from the start),
+    # labelled with its bytes' revision as offline.json gives it.
     manifest = json.loads((served.dist / "offline.json").read_text())
-    labels = page.evaluate(
-        """() => caches.open("lo-saved").then(c => c.keys().then(keys => Promise.all(keys.map(
-            k => c.match(k).then(r => [k.url, r.headers.get("X-LO-Revision")])))))"""
+    copies = page.evaluate(
+        """() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
+            .then(c => c.keys().then(keys => Promise.all(keys.map(k => c.match(k)
+            .then(r => [n, k.url, r.headers.get("X-LO-Revision")])))))))).then(l => l.flat())"""
     )
-    assert {url.removeprefix(base): label for url, label in labels} == {
-        file["url"]: file["revision"] for file in manifest["files"]
-    }
+    copies = [(name, url.removeprefix(base), label) for name, url, label in copies]
+    kept = [url for name, url, _ in copies if not name.startswith("lo-precache-")]
+    assert len(kept) == len(set(kept))
+    revisions = {file["url"]: file["revision"] for file in manifest["files"]}
+    files = [(url, label) for _, url, label in copies if url != "offline.json"]  # the worker's
+    assert {url for url, _ in files} == set(revisions)
+    assert [(url, label) for url, label in files if revisions[url] != label] == []
     context.set_offline(True)
     assert heading(page, base + "health/therapies/index.html") == (
         "Therapies for children and young people"
