@@ -49,7 +49,7 @@ from .render import MANIFEST, VOCABULARY, Renderer
 from .reviews import check_reviews
 from .rules import problem
 from .search import BUNDLE as SEARCH_BUNDLE
-from .search import SearchIndex, index_site, remember_index, reused_index
+from .search import SearchIndex, forget_index, index_site, remember_index, reused_index
 from .site import NEWS_FEED_URL, SITEMAP_URL, SiteModel, reserved_urls
 from .statutory import Coverage, check_coverage, compute_coverage, load_checklist
 from .theme import check_theme
@@ -80,6 +80,9 @@ class BuildOptions:
     builds_again: bool = False
     """This process will build again (a preview): keep what later builds can reuse, such as
     the leaflet printers' fork server, instead of freeing its memory for this build."""
+    search: bool = True
+    """False: leave the output's search index as it was, out of date with the pages (a preview
+    shows the pages first and indexes them afterwards with `index_search`)."""
 
     @property
     def display_root(self) -> str:
@@ -348,8 +351,11 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
 
     def finish(update: SiteUpdate) -> None:
         checked.stages["render_write"] = time.perf_counter() - writing
-        with checked.timed("search"):
-            checked.search = search_index(update, len(model.pages), options.cache)
+        if options.search:
+            with checked.timed("search"):
+                checked.search = search_index(update, len(model.pages), options.cache)
+        else:
+            forget_index(options.cache)
         with checked.timed("offline"):
             made = finish_offline(
                 update.site, key_pages(model), options.cache, options.out_dir, update.scratch
@@ -385,6 +391,22 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         checked.stages.get(name, 0.0) for name in ("search", "leaflets", "a11y")
     )
     return checked, written
+
+
+def index_search(out_dir: Path, pages: int) -> SearchIndex:
+    """Index the site a build without search (`BuildOptions.search`) wrote into `out_dir`, and
+    put the index in place; as in a build, a failure leaves the output as it was. `pages`: the
+    published pages the index must hold."""
+    update = SiteUpdate.begin(out_dir)
+    try:
+        made = update.scratch / SEARCH_BUNDLE
+        index = index_site(update.site, pages, made)
+        update.install(SEARCH_BUNDLE, made)
+    except BaseException:
+        update.rollback()
+        raise
+    update.commit()
+    return index
 
 
 def search_index(update: SiteUpdate, pages: int, cache: BuildCache | None) -> SearchIndex:

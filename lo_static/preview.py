@@ -12,6 +12,12 @@ While the content has errors (or site.yaml cannot be read), every page request i
 an error page (HTTP status 500) listing each problem, so the preview never passes off an
 out-of-date site as the current one. Files that are not pages (CSS, images) still come from the
 last good build. This module never prints: it reports through the `log` callback `cli.py` gives.
+
+A rebuild shows the new pages first and then indexes them for the search page: Pagefind indexes
+every page again whatever changed (10 s at 5,000 services), and an editor checking a sentence
+should not wait for it. Until the index is in place, the search page searches the pages of the
+build before. Rebuilds use the build cache (`--cache-dir`), so only what an edit changed is
+made again.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import watchfiles
 
 from . import resources
-from .build import BuildOptions, build
+from .build import BuildOptions, build, index_search
 from .cache import BuildCache
 from .diagnostics import Diagnostic, Report, format_text
 from .errors import ConfigError, ContentErrors, LoStaticError
@@ -161,6 +167,7 @@ class Preview:
                 checklist=self.options.checklist,
                 cache=BuildCache(self.options.cache_dir) if self.options.cache_dir else None,
                 builds_again=True,
+                search=False,  # indexed once the pages are shown (see `_index`)
             )
             started = time.perf_counter()
             pages = reused = 0
@@ -183,7 +190,27 @@ class Preview:
                 self._outcome = outcome
                 self._changed.notify_all()
             self._report(outcome, pages, reused, time.perf_counter() - started)
+            if outcome.ok:
+                self._index(pages)
             return outcome
+
+    def _index(self, pages: int) -> None:
+        """Index the pages just shown for the search page: Pagefind indexes every page again
+        (10 s at 5,000 services), so the preview shows an edit first and indexes it after.
+        Until then the search page searches the last build's pages."""
+        if self.stopping.is_set():
+            return
+        started = time.perf_counter()
+        try:
+            index_search(self.site_dir, pages)
+        except LoStaticError as error:
+            self.log(f"Search not updated: {error}")
+            return
+        except Exception as error:  # a bug must not stop the preview: show it, keep watching
+            self.log(traceback.format_exc().rstrip())
+            self.log(f"Search not updated: unexpected error: {error!r}")
+            return
+        self.log(f"Search updated in {time.perf_counter() - started:.1f} s.")
 
     def _report(self, outcome: Outcome, pages: int, reused: int, seconds: float) -> None:
         if outcome.report.items:

@@ -147,6 +147,13 @@ def remember_index(
         })
 
 
+def forget_index(cache: BuildCache | None) -> None:
+    """Drop the record of the last index: the site's pages have changed since it was made (a
+    build without search), so no later build may keep it."""
+    if cache is not None:
+        cache.keep_bundle(RECORD, {})
+
+
 def _index_key(site_dir: Path) -> str:
     return key_of("search", str(site_dir.resolve()))
 

@@ -11,12 +11,15 @@ import pickle
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lo_static import offline, render, zipwrite
+from lo_static.build import BuildOptions
+from lo_static.build import build as build_site
 from lo_static.cache import BuildCache, key_of
 from lo_static.oruk_export import open_referral_files
 from tests.conftest import MINIMAL, REPO, TODAY, check_json, run
@@ -149,6 +152,21 @@ def test_a_search_index_changed_by_hand_is_made_again(tmp_path: Path) -> None:
     entry.write_text("{}")
     site.rebuild()
     assert json.loads(entry.read_text())["languages"]
+
+
+def test_a_build_without_search_leaves_no_index_to_keep(tmp_path: Path) -> None:
+    """A build without search (a preview, which indexes afterwards) changes pages under the
+    last index: the next build with search must index them, though none of them changes."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/speech-therapy.md", "\n## ", "\nFamilies say zwiebelkuchen.\n\n## ")
+    options = BuildOptions(
+        site.content, site.out, date.fromisoformat(TODAY), cache=BuildCache(site.cache),
+        search=False,
+    )
+    build_site(options)
+    assert not any(b"zwiebelkuchen" in fragment for fragment in search_fragments(site.out))
+    site.rebuild()
+    assert any(b"zwiebelkuchen" in fragment for fragment in search_fragments(site.out))
 
 
 def test_an_edit_that_keeps_the_size_and_time_is_still_seen(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ rebuilding as a copy of tests/fixtures/minimal is edited, broken and fixed."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import re
 import signal
@@ -201,6 +202,35 @@ def test_rebuilds_redo_only_what_an_edit_changed(
         time.sleep(0.05)
     built = site.path.parent / "preview"
     assert 0 < int(found[0]) < len([p for p in built.rglob("*") if p.is_file()])
+
+
+def test_pages_are_shown_first_then_indexed_for_search(
+    site: SiteDir, serve: Callable[..., Served]
+) -> None:
+    """Pagefind indexes every page again after any edit (seconds on a large Local Offer), so a
+    rebuild shows the pages, then replaces the search index with one that has the edit."""
+    served = serve("--out", "preview")
+    url = served.url()
+    index = site.path.parent / "preview" / "pagefind"
+
+    def indexed(word: str) -> bool:
+        fragments = index.glob("fragment/*.pf_fragment")
+        return any(word in gzip.decompress(path.read_bytes()).decode() for path in fragments)
+
+    deadline = time.monotonic() + WAIT
+    while served.output.count("Search updated in") < 1:
+        assert time.monotonic() < deadline, served.output
+        time.sleep(0.05)
+    assert indexed("Games, trips and friends") and not indexed("kayaking")
+
+    site.edit(SERVICE, ORIGINAL, "Games, trips and kayaking.")
+    poll(url + SERVICE_PAGE, served, lambda s, b: s == 200 and "trips and kayaking" in b)
+    while served.output.count("Search updated in") < 2:
+        assert time.monotonic() < deadline + WAIT, served.output
+        time.sleep(0.05)
+    rebuild = served.output.rsplit("rebuilding", 1)[1]
+    assert rebuild.index("pages in") < rebuild.index("Search updated in")
+    assert indexed("kayaking") and not indexed("Games, trips and friends")
 
 
 def test_config_error_page_then_recovery(site: SiteDir, serve: Callable[..., Served]) -> None:
