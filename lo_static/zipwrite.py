@@ -6,8 +6,8 @@ first (and reused from earlier builds when unchanged), then written here. Only w
 zip needs: deflated or stored files, UTF-8 names, fixed timestamps, and ZIP64 records when there
 are more than 65,535 entries or the archive passes 4 GiB.
 
-Deflating is done by zlib-ng (the `zlib-ng` package): raw deflate streams any zip
-reader inflates, up to twice as fast as the standard library's zlib on the site's HTML at the same
+Deflating is done by zlib-ng (the `zlib-ng` package): raw deflate streams any zip reader
+inflates, up to twice as fast as the standard library's zlib on the site's HTML, at the same
 level and size (a cold build at 5,000 services deflates 280 MB).
 """
 

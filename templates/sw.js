@@ -8,7 +8,7 @@ var OFFLINE_PAGE = "__OFFLINE__";
 var PRECACHE_NAME = "lo-precache-" + BUILD;
 var PAGES = "lo-pages";
 var ASSETS = "lo-assets";
-var SAVED = "lo-saved";
+var SAVED = "lo-saved"; // what "save for offline use" kept before it went through this worker
 
 var revisionsPromise = null;
 
