@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from lo_static import offline
 from lo_static.cache import BuildCache
@@ -134,6 +134,40 @@ def test_save_for_offline_then_every_page_and_search_work(
     )
     assert page.locator("#search-status").inner_text().endswith("results for ‘wheelchair’")
     assert page.locator("#search-results a").first.inner_text()
+    context.close()
+
+
+def test_save_on_the_first_visit_waits_for_the_service_worker(
+    browser: Browser, site: tuple[Site, str]
+) -> None:
+    """A family pressing "Save" on their first visit, before the service worker has started:
+    saving waits for it to take charge of the page, then saves everything through it."""
+    _, base = site
+    context = browser.new_context()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    context.route("**/sw.js", hold)  # the worker's script arrives after the click
+    page = context.new_page()
+    page.goto(base + "index.html")
+    panel = page.locator("#save-offline")
+    panel.get_by_role("button", name="Save this site for offline use").click()
+    assert not page.evaluate("!!navigator.serviceWorker.controller")
+    assert held, "the page did not ask for its service worker"
+    held[0].continue_()
+    context.unroute("**/sw.js", hold)
+    page.wait_for_function(
+        "() => document.querySelector('#save-offline [role=status]').textContent.length > 0"
+        " && !document.querySelector('#save-offline button').disabled",
+        timeout=30_000,
+    )
+    assert panel.locator("[role=status]").inner_text().startswith("Saved. Every page")
+    context.set_offline(True)
+    assert heading(page, base + "health/therapies/index.html") == (
+        "Therapies for children and young people"
+    )
     context.close()
 
 
