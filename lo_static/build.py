@@ -399,9 +399,7 @@ def index_search(out_dir: Path, pages: int) -> SearchIndex:
     published pages the index must hold."""
     update = SiteUpdate.begin(out_dir)
     try:
-        made = update.scratch / SEARCH_BUNDLE
-        index = index_site(update.site, pages, made)
-        update.install(SEARCH_BUNDLE, made)
+        index = _new_index(update, pages)
     except BaseException:
         update.rollback()
         raise
@@ -414,10 +412,16 @@ def search_index(update: SiteUpdate, pages: int, cache: BuildCache | None) -> Se
     pages_changed = update.fresh or any(rel.endswith(".html") for rel in update.changed)
     if not pages_changed and (kept := reused_index(update.site, pages, cache)) is not None:
         return kept
+    index = _new_index(update, pages)
+    remember_index(update.site, update.out_dir, index, cache)
+    return index
+
+
+def _new_index(update: SiteUpdate, pages: int) -> SearchIndex:
+    """Index the site being updated with Pagefind and put the index in place."""
     made = update.scratch / SEARCH_BUNDLE
     index = index_site(update.site, pages, made)
     update.install(SEARCH_BUNDLE, made)
-    remember_index(update.site, update.out_dir, index, cache)
     return index
 
 
