@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
 from lo_static.serve import serve_folder
 from tests.conftest import REPO, TODAY, run
@@ -81,7 +81,32 @@ def open_page(
 
         page.route(PUBLISHED + "**", from_disk)
     failures: list[str] = []
-    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    # A fetch a page's script still had running when the test went on to the next page (the
+    # search page loads its filters after the load event) is aborted by the browser: not a
+    # failure of the site. The browser may report that abort before the request that navigates
+    # away, so an abort is listed at once and struck off when that navigation follows.
+    document = [0]
+    started_on: dict[Request, int] = {}
+    aborts: list[tuple[int, str]] = []
+
+    def started(request: Request) -> None:
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            document[0] += 1
+            for entry in [entry for on, entry in aborts if on < document[0]]:
+                failures.remove(entry)
+            aborts.clear()
+        started_on[request] = document[0]
+
+    def failed(request: Request) -> None:
+        entry = f"failed {request.url} ({request.failure})"
+        failures.append(entry)
+        on = started_on.pop(request, document[0])
+        if request.failure == "net::ERR_ABORTED" and not request.is_navigation_request():
+            aborts.append((on, entry))
+
+    page.on("request", started)
+    page.on("requestfinished", lambda request: started_on.pop(request, None))
+    page.on("requestfailed", failed)
     page.on(
         "response",
         lambda response: failures.append(f"{response.status} {response.url}")
