@@ -39,6 +39,7 @@ from .oruk_export import (
     in_site_order,
     service_files,
 )
+from .packed import spooling
 from .parallel import default_workers, paused_collection
 from .pdf import PrintedPdf, print_all, stop_printers
 from .plain_language import (
@@ -291,7 +292,10 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     With `options.a11y`, the new site is also checked with pa11y-ci before it is kept, and any
     accessibility error fails the build like a content error."""
     try:
-        return _build(options, progress)
+        # What the build packs (page text, HTML, Open Referral records) waits in a temporary
+        # file, not in memory (see packed.Spool).
+        with spooling():
+            return _build(options, progress)
     finally:
         # What the build exempted from garbage collection (see parallel.paused_collection) is
         # collectable again: a preview server builds many times in one process.

@@ -17,12 +17,18 @@ most of that time; as one string of bytes per page, almost none.
 
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import zstandard
+
+from .errors import ConfigError
 
 T = TypeVar("T")
 
@@ -41,21 +47,109 @@ class _Packers(threading.local):
 _PACKERS = _Packers()
 
 
-@dataclass(frozen=True, slots=True)
-class Packed:
-    """Bytes or text, compressed."""
+class Spool:
+    """A temporary file that holds the packed values a build keeps, instead of its memory.
 
-    compressed: bytes
+    While a build runs (`spooling`), every value packed in or received by the build's own
+    process is written here and read back where it is used, by that process or by the workers
+    it forks (they inherit the open file); workers keep what they pack in memory until it is
+    sent back. At 20,000 services the build holds 200 MB of packed text, and each render
+    worker, touching a page's values, copies the memory they lie on (copy-on-write): in a file
+    they are neither. The file has no name and is gone when closed."""
+
+    def __init__(self, folder: str | None = None) -> None:
+        try:
+            # Open as long as a value lives in it: closed when the last one is gone.
+            self.file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        except OSError as error:
+            raise ConfigError(_spool_problem(folder, error)) from None
+        self.fd = self.file.fileno()
+        self.size = 0
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+
+    def put(self, data: bytes) -> int:
+        """Append `data`; returns where it starts."""
+        with self.lock:
+            at = self.size
+            try:
+                os.pwrite(self.fd, data, at)
+            except OSError as error:
+                raise ConfigError(_spool_problem(None, error)) from None
+            self.size += len(data)
+            return at
+
+    def get(self, at: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, at)
+        if len(data) != length:
+            raise OSError(f"the build's temporary file ended at {at + len(data)} of {at + length}")
+        return data
+
+def _spool_problem(folder: str | None, error: OSError) -> str:
+    where = folder or tempfile.gettempdir()
+    return (
+        f"could not keep the build's working text in a temporary file in {where}: "
+        f"{error.strerror or error}; free some space there, or set TMPDIR to a folder with room"
+    )
+
+
+_SPOOL: Spool | None = None
+
+
+@contextmanager
+def spooling(folder: str | None = None) -> Iterator[Spool]:
+    """Keep what is packed from here on in a new `Spool` (see there). The file is closed when
+    the last value in it is gone; values made before or after stay in memory."""
+    global _SPOOL
+    previous = _SPOOL
+    _SPOOL = Spool(folder)
+    try:
+        yield _SPOOL
+    finally:
+        _SPOOL = previous
+
+
+class Packed:
+    """Bytes or text, compressed; held in memory or, during a build, in its `Spool`."""
+
+    __slots__ = ("_at", "_held", "_length", "_spool")
+
+    def __init__(self, compressed: bytes) -> None:
+        spool = _SPOOL
+        if spool is not None and spool.owner == os.getpid() and compressed:
+            self._held = b""
+            self._spool: Spool | None = spool
+            self._at = spool.put(compressed)
+            self._length = len(compressed)
+        else:
+            self._held = compressed
+            self._spool = None
+            self._at = self._length = 0
 
     @classmethod
     def of(cls, value: bytes | str) -> Packed:
         data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
         return cls(_PACKERS.packer.compress(data))
 
+    @property
+    def compressed(self) -> bytes:
+        if self._spool is None:
+            return self._held
+        return self._spool.get(self._at, self._length)
+
     def __reduce__(self) -> tuple[type[Packed], tuple[bytes]]:
-        # Faster to unpickle than the frozen slots dataclass's own `__setstate__` (a rebuild
-        # unpickles two for every page and one for every service).
+        # The bytes themselves, wherever they are held: into the cache or another process.
         return Packed, (self.compressed,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Packed) and self.compressed == other.compressed
+
+    def __hash__(self) -> int:
+        return hash(self.compressed)
+
+    def __repr__(self) -> str:
+        where = "in memory" if self._spool is None else "spooled"
+        return f"Packed({self._length or len(self._held)} bytes {where})"
 
     def unpacked(self) -> bytes:
         return _PACKERS.unpacker.decompress(self.compressed)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from lo_static import packed
 from tests.conftest import MINIMAL, REPO, SiteDir, run
 
 SVC = "services/speech-therapy.md"
@@ -187,3 +192,24 @@ def test_build_py_reports_errors_with_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "error[review-overdue]" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+
+def test_a_full_disk_for_temporary_files_is_a_clear_error_and_keeps_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build keeps its working text in a temporary file (see packed.Spool)."""
+    out = tmp_path / "out"
+    command = ("build", "--content", str(MINIMAL), "--out", str(out), "--today", "2026-11-23")
+    assert run(*command).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(fd: int, data: bytes, at: int) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(packed.os, "pwrite", full)
+    result = run(*command)
+    assert result.exit_code == 2
+    assert "could not keep the build's working text in a temporary file in " in result.output
+    assert "No space left on device; free some space there, or set TMPDIR" in result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

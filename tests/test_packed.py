@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pickle
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from lo_static.packed import Packed
+import pytest
+
+from lo_static.errors import ConfigError
+from lo_static.packed import Packed, spooling
+from lo_static.parallel import fork_map
 from tests.conftest import REPO
 
 
@@ -44,3 +49,37 @@ def test_threads_may_pack_and_unpack_at_once() -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(round_trip, texts))
+
+
+def test_a_build_keeps_what_it_packs_in_its_spool_not_in_memory(tmp_path: Path) -> None:
+    html = "<p>Short breaks for disabled children</p>\n" * 300
+    outside = Packed.of(html)
+    with spooling(str(tmp_path)) as spool:
+        inside = Packed.of(html)
+        received = pickle.loads(pickle.dumps(outside))  # as a worker's result arrives
+        assert spool.size == 2 * len(outside.compressed)
+    assert "spooled" in repr(inside) and "spooled" in repr(received)
+    assert "in memory" in repr(outside) and "in memory" in repr(Packed.of(html))
+    assert inside.text() == received.text() == html  # readable after the build's end too
+    assert inside == outside and pickle.loads(pickle.dumps(inside)) == outside
+    assert list(tmp_path.iterdir()) == []  # the file has no name
+
+
+def test_workers_read_the_spool_and_send_back_what_they_pack(tmp_path: Path) -> None:
+    """Forked workers inherit the open spool: they read the build's values from it, and keep
+    what they pack in memory (the file's end is the build's alone) until it is sent back."""
+    with spooling(str(tmp_path)) as spool:
+        pages = [Packed.of(f"<h2>Service {n}</h2>" + "<p>Respite care</p>" * n) for n in range(300)]
+        before = spool.size
+        made = list(fork_map(lambda n: Packed.of(pages[n].text().upper()), len(pages), 2))
+        assert spool.size > before  # the results, spooled as they arrived
+    assert [value.text() for value in made] == [value.text().upper() for value in pages]
+    assert all("spooled" in repr(value) for value in made)
+
+
+def test_no_room_for_the_spool_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(ConfigError, match="set TMPDIR to a folder with room"), spooling(
+        str(missing)
+    ):
+        pass
