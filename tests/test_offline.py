@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route
 from lo_static import offline
 from lo_static.cache import BuildCache
 from lo_static.serve import serve_folder
+from lo_static.zipwrite import BLOCK
 from tests.browser_helpers import browser
 from tests.conftest import MINIMAL, REPO, TODAY, run
 
@@ -334,3 +335,43 @@ def test_the_zips_record_is_plain_tuples_and_another_format_is_ignored(tmp_path:
     with zipfile.ZipFile(site / offline.ZIP) as archive:
         assert archive.read("local-offer/services/a.html") == b"<h1>A, changed</h1>\n"
         assert archive.read("local-offer/index.html") == (site / "index.html").read_bytes()
+
+
+def test_a_large_file_is_zipped_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """services.json is 125 MB at 20,000 services: the zip reads such a file a block at a
+    time, takes it from the last zip by its hash when it is written again unchanged, and
+    deflates again only the pieces an edit changed."""
+    site = tmp_path / "site"
+    (site / "openreferral").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Home</h1>\n" * 50)
+    records = [f'{{"id": "{n:05}", "name": "Service {n}", "status": "active"}}'
+               for n in range(60_000)]
+    large = site / "openreferral" / "services.json"
+    large.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    assert large.stat().st_size > 2 * BLOCK
+    whole_reads: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def watched(path: Path) -> bytes:
+        if path.stat().st_size > 2 * BLOCK:
+            whole_reads.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", watched)
+    cache = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], cache, site)
+    cache.save()
+    large.write_bytes(large.read_bytes())  # written again, the same: found by its hash
+    again = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], again, site)
+    assert again.counts["zip hit"] == 2
+    again.save()
+    records[50_000] = '{"id": "50000", "name": "Speech therapy", "status": "active"}'
+    large.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    offline.finish_offline(site, ["index.html"], BuildCache(tmp_path / "cache"), site)
+    with zipfile.ZipFile(site / offline.ZIP) as archive:
+        assert archive.testzip() is None
+        assert archive.read("local-offer/openreferral/services.json") == large.read_bytes()
+    assert whole_reads == ["services.json"] * 2  # by this test alone

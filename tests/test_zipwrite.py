@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import shutil
 import subprocess
@@ -19,9 +20,11 @@ from lo_static.zipwrite import (
     STORED,
     Compressed,
     Earlier,
+    FileBytes,
     Placed,
     ZipWriter,
     compress,
+    compress_in_pieces,
     deflate_in_blocks,
     entries_at,
     read_entries,
@@ -139,6 +142,35 @@ def test_a_large_file_edited_again_and_again_reuses_what_did_not_change() -> Non
     entry, blocks = deflate_in_blocks(data, earlier=Earlier(blocks, entry.size, entry.data))
     assert _inflate(entry) == data
     assert all(BLOCK // 2 <= b.length <= 2 * BLOCK for b in blocks), [b.length for b in blocks]
+
+
+def test_a_large_file_read_piece_by_piece_packs_as_its_bytes_do(tmp_path: Path) -> None:
+    """The offline zip reads a large file a block at a time (`FileBytes`) rather than holding
+    it: the entry and its pieces are the same as from the bytes, edit after edit; a large file
+    compressed already, or one deflate cannot shrink, is stored whole."""
+    path = tmp_path / "services.json"
+
+    def from_file(data: bytes, earlier: Earlier | None) -> tuple[Compressed, tuple]:
+        path.write_bytes(data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return compress_in_pieces(FileBytes(fd, len(data)), earlier=earlier)
+        finally:
+            os.close(fd)
+
+    data = _text(5 * BLOCK + 321, 5)
+    entry, blocks = from_file(data, None)
+    assert (entry, blocks) == compress_in_pieces(data)
+    for name, edit in EDITS.items():
+        earlier = Earlier(blocks, entry.size, entry.data)
+        data = edit(data)
+        entry, blocks = from_file(data, earlier)
+        assert (entry, blocks) == compress_in_pieces(data, earlier=earlier), name
+        assert _inflate(entry) == data and entry.crc == zlib.crc32(data), name
+    for stored in (gzip.compress(_text(3 * BLOCK, 6)), random.Random(7).randbytes(3 * BLOCK)):
+        entry, blocks = from_file(stored, None)
+        assert (entry.method, bytes(entry.data), blocks) == (STORED, stored, ())
+        assert entry.crc == zlib.crc32(stored)
 
 
 def test_repeating_bytes_are_not_reused_twice() -> None:
