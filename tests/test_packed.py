@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lo_static.errors import ConfigError
-from lo_static.packed import Packed, spooling
+from lo_static.packed import Packed, Pickled, spooling
 from lo_static.parallel import fork_map
 from tests.conftest import REPO
 
@@ -58,10 +58,13 @@ def test_a_build_keeps_what_it_packs_in_its_spool_not_in_memory(tmp_path: Path) 
         inside = Packed.of(html)
         received = pickle.loads(pickle.dumps(outside))  # as a worker's result arrives
         assert spool.size == 2 * len(outside.compressed)
+        headings = Pickled.of([("referrals", "How to ask for help")])
     assert "spooled" in repr(inside) and "spooled" in repr(received)
     assert "in memory" in repr(outside) and "in memory" in repr(Packed.of(html))
     assert inside.text() == received.text() == html  # readable after the build's end too
     assert inside == outside and pickle.loads(pickle.dumps(inside)) == outside
+    assert "spooled" in repr(headings)
+    assert headings.value() == [("referrals", "How to ask for help")]
     assert list(tmp_path.iterdir()) == []  # the file has no name
 
 
