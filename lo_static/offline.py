@@ -131,33 +131,29 @@ def finish_offline(
         """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
         pieces it was deflated in. A large file that changed is deflated again only where it
         changed (an edit to one service changes one record of the 30 MB services.json)."""
-        if listing[rel].st_size > 2 * BLOCK:
-            return pack_large(rel)
-        data = (site_dir / rel).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        path = site_dir / rel
+        if listing[rel].st_size <= 2 * BLOCK:
+            return pack_bytes(rel, path.read_bytes())
+        # A file of megabytes is read a block at a time: services.json is 125 MB at 20,000
+        # services.
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return pack_bytes(rel, FileBytes(fd, os.fstat(fd).st_size))
+        finally:
+            os.close(fd)
+
+    def pack_bytes(
+        rel: str, data: bytes | FileBytes
+    ) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
+        hashing = hashlib.sha256()
+        for start in range(0, len(data), BLOCK):
+            hashing.update(data[start : start + BLOCK])
+        digest = hashing.hexdigest()
         old = last_entries()
         if digest in old and old[digest][0].size == len(data):
             return digest, old[digest][0], True, old[digest][1]
         entry, blocks = compress_in_pieces(data, earlier=earlier(rel))
         return digest, entry, False, blocks
-
-    def pack_large(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
-        """`pack` for a file of megabytes, read a block at a time: services.json is 125 MB
-        at 20,000 services."""
-        fd = os.open(site_dir / rel, os.O_RDONLY)
-        try:
-            data = FileBytes(fd, os.fstat(fd).st_size)
-            hashing = hashlib.sha256()
-            for start in range(0, data.size, BLOCK):
-                hashing.update(data[start : start + BLOCK])
-            digest = hashing.hexdigest()
-            old = last_entries()
-            if digest in old and old[digest][0].size == data.size:
-                return digest, old[digest][0], True, old[digest][1]
-            entry, blocks = compress_in_pieces(data, earlier=earlier(rel))
-            return digest, entry, False, blocks
-        finally:
-            os.close(fd)
 
     todo = [rel for rel in files if rel not in as_packed]
     if todo:

@@ -85,6 +85,7 @@ class Spool:
             raise OSError(f"the build's temporary file ended at {at + len(data)} of {at + length}")
         return data
 
+
 def _spool_problem(folder: str | None, error: OSError) -> str:
     where = folder or tempfile.gettempdir()
     return (
@@ -156,10 +157,6 @@ class Packed(_Kept):
     def of(cls, value: bytes | str) -> Packed:
         data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
         return cls(_PACKERS.packer.compress(data))
-
-    @property
-    def compressed(self) -> bytes:
-        return self.data
 
     def unpacked(self) -> bytes:
         return _PACKERS.unpacker.decompress(self.data)

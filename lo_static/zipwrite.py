@@ -78,15 +78,12 @@ def compress_in_pieces(
     `deflate_in_blocks`); also returns those pieces (none for other files), to be given back
     in `earlier` when the file is compressed again. A large file may be given as `FileBytes`:
     it is then read piece by piece, never held whole (unless it is stored as it is)."""
+    if bytes(data[0:8]).startswith(COMPRESSED_ALREADY):
+        return _stored(bytes(data[0 : len(data)])), ()
     if len(data) > 2 * BLOCK:
-        if bytes(data[0:8]).startswith(COMPRESSED_ALREADY):
-            whole = bytes(data[0 : len(data)])
-            return Compressed(STORED, zlib_ng.crc32(whole), len(whole), whole), ()
         entry, blocks = deflate_in_blocks(data, level, earlier)
         return entry, blocks if entry.method == DEFLATED else ()
-    whole = bytes(data[0 : len(data)]) if isinstance(data, FileBytes) else data
-    if whole.startswith(COMPRESSED_ALREADY):
-        return Compressed(STORED, zlib_ng.crc32(whole), len(whole), whole), ()
+    whole = bytes(data[0 : len(data)])
     packer = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
     return _smaller(whole, packer.compress(whole) + packer.flush()), ()
 
@@ -111,10 +108,13 @@ class FileBytes:
 
 
 def _smaller(data: bytes, packed: bytes) -> Compressed:
-    crc = zlib_ng.crc32(data)
     if len(packed) >= len(data):
-        return Compressed(STORED, crc, len(data), data)
-    return Compressed(DEFLATED, crc, len(data), packed)
+        return _stored(data)
+    return Compressed(DEFLATED, zlib_ng.crc32(data), len(data), packed)
+
+
+def _stored(data: bytes) -> Compressed:
+    return Compressed(STORED, zlib_ng.crc32(data), len(data), data)
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,7 @@ def deflate_in_blocks(
     del made
     size = len(view)
     if len(packed) >= size:
-        whole = bytes(view[0:size])
-        return Compressed(STORED, zlib_ng.crc32(whole), size, whole), tuple(blocks)
+        return _stored(bytes(view[0:size])), tuple(blocks)
     crc = 0
     for start in range(0, size, BLOCK):
         crc = zlib_ng.crc32(view[start : start + BLOCK], crc)

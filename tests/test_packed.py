@@ -18,7 +18,7 @@ def test_text_and_bytes_come_back_exactly() -> None:
     html = "<p>Café – “short breaks” for 0–25s</p>\n" * 200
     packed = Packed.of(html)
     assert packed.text() == html
-    assert len(packed.compressed) < len(html.encode()) / 10
+    assert len(packed.data) < len(html.encode()) / 10
     assert Packed.of(b"\x00\xff" * 50).unpacked() == b"\x00\xff" * 50
     assert Packed.of("").text() == ""
     assert Packed.of("lone \udc80 surrogate").text() == "lone \udc80 surrogate"
@@ -37,7 +37,7 @@ def test_the_demo_pages_pack_to_under_half_their_size() -> None:
     texts = [path.read_bytes() for path in sorted((REPO / "content").rglob("*.md"))]
     raw = sum(map(len, texts))
     assert len(texts) > 50
-    assert sum(len(Packed.of(text).compressed) for text in texts) < 0.5 * raw
+    assert sum(len(Packed.of(text).data) for text in texts) < 0.5 * raw
 
 
 def test_threads_may_pack_and_unpack_at_once() -> None:
@@ -57,7 +57,7 @@ def test_a_build_keeps_what_it_packs_in_its_spool_not_in_memory(tmp_path: Path) 
     with spooling(str(tmp_path)) as spool:
         inside = Packed.of(html)
         received = pickle.loads(pickle.dumps(outside))  # as a worker's result arrives
-        assert spool.size == 2 * len(outside.compressed)
+        assert spool.size == 2 * len(outside.data)
         headings = Pickled.of([("referrals", "How to ask for help")])
     assert "spooled" in repr(inside) and "spooled" in repr(received)
     assert "in memory" in repr(outside) and "in memory" in repr(Packed.of(html))
