@@ -125,7 +125,15 @@ class Checked:
 
 
 def check(options: BuildOptions) -> Checked:
-    """Load and validate everything; never writes. Raises ConfigError for bad settings."""
+    """Load and validate everything; never writes. Raises ConfigError for bad settings.
+
+    What the check packs for later stages (each page's text and HTML, the Open Referral
+    records, links and headings) waits in a temporary file, not in memory (see packed.Spool)."""
+    with spooling():
+        return _check(options)
+
+
+def _check(options: BuildOptions) -> Checked:
     report = Report()
     config, config_warnings = load_config(options.content_dir, options.display_root)
     report.extend(config_warnings)
@@ -292,10 +300,7 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
     With `options.a11y`, the new site is also checked with pa11y-ci before it is kept, and any
     accessibility error fails the build like a content error."""
     try:
-        # What the build packs (page text, HTML, Open Referral records) waits in a temporary
-        # file, not in memory (see packed.Spool).
-        with spooling():
-            return _build(options, progress)
+        return _build(options, progress)
     finally:
         # What the build exempted from garbage collection (see parallel.paused_collection) is
         # collectable again: a preview server builds many times in one process.

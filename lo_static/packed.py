@@ -49,13 +49,13 @@ _PACKERS = _Packers()
 class Spool:
     """A temporary file that holds the packed values a build keeps, instead of its memory.
 
-    While a build runs (`spooling`), every value packed in or received by the build's own
-    process is written here and read back where it is used, by that process or by the workers
-    it forks (they inherit the open file); workers keep what they pack in memory until it is
-    sent back (`Packed` text and `Pickled` lists alike). At 20,000 services the build held
-    over 300 MB of these, and each render worker, touching a page's values, copied the memory
-    they lie on (copy-on-write): in a file they are neither. The file has no name and is gone
-    when closed."""
+    While content is checked (`spooling`, entered by `build.check`), every value packed in or
+    received by the checking process is written here and read back where it is used, by that
+    process or by the workers it forks (they inherit the open file); workers keep what they pack
+    in memory until it is sent back (`Packed` text and `Pickled` lists alike). At 20,000
+    services the build held over 300 MB of these, and each render worker, touching a page's
+    values, copied the memory they lie on (copy-on-write): in a file they are neither. The file
+    has no name and is gone when closed."""
 
     def __init__(self, folder: str | None = None) -> None:
         try:
