@@ -85,27 +85,21 @@ def open_page(
     # search page loads its filters after the load event) is aborted by the browser: not a
     # failure of the site. The browser may report that abort before the request that navigates
     # away, so an abort is listed at once and struck off when that navigation follows.
-    document = [0]
-    started_on: dict[Request, int] = {}
-    aborts: list[tuple[int, str]] = []
+    aborts: list[str] = []
 
     def started(request: Request) -> None:
         if request.is_navigation_request() and request.frame.parent_frame is None:
-            document[0] += 1
-            for entry in [entry for on, entry in aborts if on < document[0]]:
+            for entry in aborts:  # all made before this navigation: by leaving the page
                 failures.remove(entry)
             aborts.clear()
-        started_on[request] = document[0]
 
     def failed(request: Request) -> None:
         entry = f"failed {request.url} ({request.failure})"
         failures.append(entry)
-        on = started_on.pop(request, document[0])
         if request.failure == "net::ERR_ABORTED" and not request.is_navigation_request():
-            aborts.append((on, entry))
+            aborts.append(entry)
 
     page.on("request", started)
-    page.on("requestfinished", lambda request: started_on.pop(request, None))
     page.on("requestfailed", failed)
     page.on(
         "response",
