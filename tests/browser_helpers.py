@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, Request, Route, sync_playwright
 
 from lo_static.serve import serve_folder
 from tests.conftest import REPO, TODAY, run
@@ -83,23 +83,33 @@ def open_page(
     failures: list[str] = []
     # A fetch a page's script still had running when the test went on to the next page (the
     # search page loads its filters after the load event) is aborted by the browser: not a
-    # failure of the site. The browser may report that abort before the request that navigates
-    # away, so an abort is listed at once and struck off when that navigation follows.
-    aborts: list[str] = []
+    # failure of the site. Documents are numbered as the main frame commits each; an abort of
+    # a request begun on an earlier document is not listed, and one the browser reports before
+    # the commit that caused it is listed at once and struck off at that commit.
+    document = [0]
+    started_on: dict[Request, int] = {}
+    aborts: list[tuple[int, str]] = []
 
-    def started(request: Request) -> None:
-        if request.is_navigation_request() and request.frame.parent_frame is None:
-            for entry in aborts:  # all made before this navigation: by leaving the page
-                failures.remove(entry)
+    def committed(frame: Frame) -> None:
+        if frame.parent_frame is None:
+            document[0] += 1
+            for on, entry in aborts:
+                if on < document[0]:
+                    failures.remove(entry)
             aborts.clear()
 
     def failed(request: Request) -> None:
         entry = f"failed {request.url} ({request.failure})"
-        failures.append(entry)
+        on = started_on.pop(request, document[0])
         if request.failure == "net::ERR_ABORTED" and not request.is_navigation_request():
-            aborts.append(entry)
+            if on < document[0]:
+                return
+            aborts.append((on, entry))
+        failures.append(entry)
 
-    page.on("request", started)
+    page.on("request", lambda request: started_on.__setitem__(request, document[0]))
+    page.on("requestfinished", lambda request: started_on.pop(request, None))
+    page.on("framenavigated", committed)
     page.on("requestfailed", failed)
     page.on(
         "response",
