@@ -6,19 +6,18 @@ Runs on the complete new site (after the search index), so every file it lists i
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import hashlib
-import itertools
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .cache import BuildCache, file_identity, stat_identity
+from .parallel import default_workers, fork_map
 from .resources import TEMPLATES_DIR
 from .zipwrite import (
     BLOCK,
@@ -26,7 +25,9 @@ from .zipwrite import (
     Block,
     Compressed,
     Earlier,
+    EntryFiles,
     FileBytes,
+    Kept,
     Placed,
     ZipWriter,
     compress,
@@ -157,32 +158,50 @@ def finish_offline(
 
     todo = [rel for rel in files if rel not in as_packed]
     if todo:
-        last_entries()  # read before the threads start
+        last_entries()  # read before the workers fork, which share it
+
+    # Files up to 2 BLOCKs (all but a few) are read, hashed and deflated in worker processes,
+    # a chunk at a time: in threads, this process's share of each file (opening, reading,
+    # hashing and bookkeeping, which hold the interpreter's lock) kept the second core idle
+    # for half the time. The few large files are deflated here, in pieces on every core.
+    small = [rel for rel in todo if listing[rel].st_size <= 2 * BLOCK]
+    workers = default_workers(len(small), POOL_MINIMUM)
+
+    kept: EntryFiles | None = None
+
+    def pack_small(index: int) -> tuple[str, Kept | None, tuple[Block, ...]]:
+        """Like `pack`, for a worker: the compressed bytes are kept in its file of `kept`, and
+        only where they are comes back; a file found in the last zip comes back as None (this
+        process takes it from that zip itself)."""
+        assert kept is not None
+        digest, entry, hit, blocks = pack(small[index])
+        return digest, None if hit else kept.put(entry), blocks
 
     def in_order() -> Iterator[tuple[str, str, Compressed, bool, tuple[Block, ...]]]:
         """Every file's path, SHA-256, compressed bytes, whether they were reused, and pieces,
-        in order. Files as packed come from the last zip; the others are packed on every core
-        (hashlib and zlib let other threads run), a few ahead of the zip being written, so a
-        large site's compressed files are never all held in memory."""
+        in order. Files as packed come from the last zip; the others are packed by workers a
+        few chunks ahead of the zip being written (see `fork_map`), so a large site's
+        compressed files are never all held in memory."""
         old = last_entries()
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            waiting = iter(todo)
-            ahead = collections.deque(
-                (rel, pool.submit(pack, rel)) for rel in itertools.islice(waiting, AHEAD)
-            )
-            for rel in files:
-                known = as_packed.get(rel)
-                if known is not None and known[1] in old:
-                    _, digest, blocks = known
+        packed = fork_map(pack_small, len(small), workers, chunk=CHUNK)
+        for rel in files:
+            known = as_packed.get(rel)
+            if known is not None and known[1] in old:
+                _, digest, blocks = known
+                yield rel, digest, old[digest][0], True, blocks
+            elif known is not None:  # the last zip has lost it (it should not): pack it
+                yield rel, *pack(rel)
+            elif listing[rel].st_size <= 2 * BLOCK:
+                digest, where, blocks = next(packed)
+                if where is None:
                     yield rel, digest, old[digest][0], True, blocks
-                elif known is not None:  # the last zip has lost it (it should not): pack it
-                    yield rel, *pack(rel)
                 else:
-                    queued, packing = ahead.popleft()
-                    assert queued == rel
-                    for following in itertools.islice(waiting, 1):
-                        ahead.append((following, pool.submit(pack, following)))
-                    yield rel, *packing.result()
+                    assert kept is not None
+                    yield rel, digest, kept.get(where), False, blocks
+            else:
+                yield rel, *pack(rel)
+        for _ in packed:  # none left: lets fork_map stop its workers
+            raise AssertionError("more files packed than listed")
 
     into = into or site_dir
     digests = {rel: digest for rel, (_, digest, _) in as_packed.items()}
@@ -193,8 +212,12 @@ def finish_offline(
         writer: ZipWriter | None = None
 
         def write_files() -> ZipWriter:
-            nonlocal reused
+            nonlocal reused, kept
             zip_writer = stack.enter_context(ZipWriter(into / ZIP, placed))
+            if small:
+                folder = stack.enter_context(tempfile.TemporaryDirectory(".zip", dir=into))
+                kept = EntryFiles(Path(folder))
+                stack.callback(kept.close)
             reused = 0
             for rel, digest, entry, hit, blocks in in_order():
                 zip_writer.add(f"{ZIP_FOLDER}/{rel}", entry)
@@ -233,8 +256,10 @@ def finish_offline(
     return made
 
 
-AHEAD = 64
-"""Files being packed ahead of the one the zip is writing."""
+CHUNK = 128
+"""Files each worker packs at a time (see parallel.fork_map)."""
+POOL_MINIMUM = 256
+"""Files to pack below which it is done in this process: starting workers would cost more."""
 
 
 def _made_here(

@@ -6,7 +6,9 @@ already holds: the pages, the parser, the site model. Only each item's result tr
 
 from __future__ import annotations
 
+import collections
 import gc
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -15,6 +17,9 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 R = TypeVar("R")
+
+AHEAD = 4
+"""Chunks handed out per worker ahead of the results being yielded (see `fork_map`)."""
 
 _TASK: Callable[[int], Any] | None = None
 """The function of the pool being run, set before its workers are forked so they inherit it."""
@@ -62,7 +67,16 @@ def fork_map(
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for results in pool.map(_run, chunks):
+            # A few chunks per worker are handed out ahead of the one being yielded, not all
+            # of them: results the caller has not taken yet (rendered pages, compressed files)
+            # would otherwise pile up in this process whenever it is slower than the workers.
+            waiting = iter(chunks)
+            ahead = collections.deque(
+                pool.submit(_run, part) for part in itertools.islice(waiting, workers * AHEAD)
+            )
+            while ahead:
+                results = ahead.popleft().result()
+                ahead.extend(pool.submit(_run, part) for part in itertools.islice(waiting, 1))
                 yield from results
     finally:
         _TASK = None

@@ -240,6 +240,58 @@ def _fresh(start: int, end: int) -> list[tuple[int, int, Block | None]]:
     return [(cuts[n], cuts[n + 1], None) for n in range(count)]
 
 
+Kept = tuple[int, int, int, int, int, int]
+"""Where `EntryFiles.put` kept a compressed entry: (method, CRC-32, size, the process that
+wrote it, start, length)."""
+
+
+class EntryFiles:
+    """Compressed entries kept in a folder, in one file for each process that writes them: a
+    worker process keeps what it compressed there and sends back only where it is (`Kept`),
+    and the process writing the zip reads it back from there (`get`). Sending the bytes
+    themselves back through the pool's pipe costs that process more than the zip it writes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._written: dict[int, tuple[int, int]] = {}
+        """Process id → (file opened for writing, its length so far), for this process."""
+        self._read: dict[int, int] = {}
+
+    def put(self, entry: Compressed) -> Kept:
+        """Keep `entry`'s bytes in this process's file."""
+        pid = os.getpid()
+        fd, end = self._written.get(pid) or (
+            os.open(self.folder / str(pid), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+            0,
+        )
+        data = memoryview(entry.data)
+        done = 0
+        while done < len(data):
+            done += os.pwrite(fd, data[done:], end + done)
+        self._written[pid] = (fd, end + done)
+        return entry.method, entry.crc, entry.size, pid, end, done
+
+    def get(self, kept: Kept) -> Compressed:
+        """The entry kept at `kept`."""
+        method, crc, size, pid, start, length = kept
+        fd = self._read.get(pid)
+        if fd is None:
+            fd = self._read[pid] = os.open(self.folder / str(pid), os.O_RDONLY)
+        data = os.pread(fd, length, start)
+        if len(data) != length:
+            raise OSError(f"{self.folder / str(pid)}: cut short ({len(data)} of {length} bytes)")
+        return Compressed(method, crc, size, data)
+
+    def close(self) -> None:
+        """Close the files this process opened (the folder is the caller's to remove)."""
+        pid = os.getpid()
+        for fd in [*self._read.values(), *(fd for owner, (fd, _) in self._written.items()
+                                          if owner == pid)]:
+            os.close(fd)
+        self._read.clear()
+        self._written.clear()
+
+
 Placed = tuple[int, int, int, int, int]
 """Where `write_zip` put an entry's stored bytes, and what they are: (method, CRC-32, size,
 start, length). A tuple, not a class: the build cache keeps one for every file of the last

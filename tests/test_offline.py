@@ -3,12 +3,15 @@ headless Chromium with the network switched off."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import random
 import shutil
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
@@ -375,3 +378,65 @@ def test_a_large_file_is_zipped_without_reading_it_whole(
         assert archive.testzip() is None
         assert archive.read("local-offer/openreferral/services.json") == large.read_bytes()
     assert whole_reads == ["services.json"] * 2  # by this test alone
+
+
+def test_files_packed_by_worker_processes_make_the_same_zip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site of hundreds of files is packed in worker processes, which keep the compressed
+    bytes in files of their own and send back only where they are: the zip is the same, byte
+    for byte, as packed in this process; files written again unchanged are found in the last
+    zip by their hash (the workers send back nothing for them); the folder the workers wrote
+    in is gone afterwards."""
+    site = tmp_path / "site"
+    (site / "services").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Home</h1>\n" * 50)
+    for n in range(offline.POOL_MINIMUM + 40):
+        text = f"<h1>Service {n}</h1>\n" + f"<p>Help number {n}.</p>\n" * (n % 40)
+        (site / "services" / f"s{n:03}.html").write_text(text)
+    (site / "services" / "packed.json.gz").write_bytes(gzip.compress(b"{}" * 999))
+    (site / "services" / "noise.bin").write_bytes(bytes(random.Random(7).randbytes(5000)))
+    pools: list[int] = []
+    fork_map = offline.fork_map
+
+    def watched(task: Any, count: int, workers: int, chunk: int = 64) -> Iterator[Any]:
+        pools.append(workers)
+        return fork_map(task, count, workers, chunk)
+
+    monkeypatch.setattr(offline, "fork_map", watched)
+    monkeypatch.setattr(offline, "default_workers", lambda items, minimum: 2)
+    zips = {}
+    for name in ("workers", "here"):
+        into = tmp_path / name
+        into.mkdir()
+        if name == "here":
+            monkeypatch.setattr(offline, "default_workers", lambda items, minimum: 1)
+        assert offline.finish_offline(site, ["index.html"], None, None, into) == [
+            offline.MANIFEST, offline.SERVICE_WORKER, offline.ZIP
+        ]
+        assert sorted(path.name for path in into.iterdir()) == sorted(
+            [offline.MANIFEST, offline.SERVICE_WORKER, offline.ZIP]
+        )
+        zips[name] = (into / offline.ZIP).read_bytes()
+    assert pools == [2, 1]
+    assert zips["workers"] == zips["here"]
+
+    monkeypatch.setattr(offline, "default_workers", lambda items, minimum: 2)
+    cache = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], cache, site)
+    cache.save()
+    for path in (site / "services").iterdir():
+        path.write_bytes(path.read_bytes())  # written again, the same
+    (site / "services" / "s007.html").write_text("<h1>Service 7, changed</h1>\n")
+    again = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], again, site)
+    assert again.counts["zip hit"] == offline.POOL_MINIMUM + 42
+    assert again.counts["zip miss"] == 1
+    with zipfile.ZipFile(site / offline.ZIP) as archive:
+        assert archive.testzip() is None
+        for path in site.rglob("*"):
+            rel = path.relative_to(site).as_posix()
+            made = (offline.ZIP, offline.MANIFEST, offline.SERVICE_WORKER)
+            if path.is_file() and rel not in made:
+                assert archive.read(f"local-offer/{rel}") == path.read_bytes(), rel
+    assert [path.name for path in site.iterdir() if path.name.endswith(".zip")] == [offline.ZIP]

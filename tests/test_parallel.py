@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from bench.make_corpus import make
 from lo_static.analysis import CHUNK
 from lo_static.content import READ_POOL_MINIMUM
-from lo_static.parallel import fork_map
+from lo_static.parallel import AHEAD, fork_map
 from tests.conftest import TODAY, SiteDir, run
 
 NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
@@ -34,6 +35,24 @@ def test_fork_map_raises_a_workers_error() -> None:
 
     with pytest.raises(ValueError, match="page 77"):
         list(fork_map(task, 200, workers=2, chunk=10))
+
+
+def test_fork_map_hands_out_only_a_few_chunks_ahead_of_its_caller(tmp_path: Path) -> None:
+    """Results the caller has not taken yet wait in this process: workers may run only a few
+    chunks ahead of it, not through the whole list while it is busy with the first result."""
+    started = tmp_path / "started"
+
+    def task(n: int) -> int:
+        with started.open("a") as log:
+            log.write(f"{n}\n")
+        return n
+
+    results = fork_map(task, 1000, workers=2, chunk=5)
+    assert next(results) == 0
+    time.sleep(1)  # long enough for two workers to run through all 1,000
+    furthest = max(int(line) for line in started.read_text().split())
+    assert furthest < (2 * AHEAD + 1) * 5
+    assert list(results) == list(range(1, 1000))
 
 
 def _files(site: Path) -> dict[str, bytes]:

@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import subprocess
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,13 +15,16 @@ from pathlib import Path
 import pytest
 from zlib_ng import zlib_ng
 
+from lo_static.parallel import fork_map
 from lo_static.zipwrite import (
     BLOCK,
     DEFLATED,
     STORED,
     Compressed,
     Earlier,
+    EntryFiles,
     FileBytes,
+    Kept,
     Placed,
     ZipWriter,
     compress,
@@ -278,3 +282,28 @@ def test_a_zip_that_fails_part_way_leaves_the_last_one_as_it_was(tmp_path: Path)
     with zipfile.ZipFile(target) as bundle:
         assert bundle.read("local-offer/a.html") == b"a" * 100
         assert writer.size == target.stat().st_size
+
+
+def test_entries_kept_by_worker_processes_read_back_in_this_one(tmp_path: Path) -> None:
+    """Each process keeps what it compressed in a file of its own (they never write over each
+    other's), and the process writing the zip reads every entry back as it was."""
+    data = [(f"<p>Page {n}</p>\n" * (n % 50 + 1)).encode() for n in range(300)]
+    entries = EntryFiles(tmp_path)
+
+    def keep(n: int) -> Kept:
+        time.sleep(0.002)  # so that both workers get some
+        return entries.put(compress(data[n]))
+
+    kept = list(fork_map(keep, len(data), 2, chunk=10))
+    assert len({where[3] for where in kept}) == 2  # written by two processes
+    assert os.getpid() not in {where[3] for where in kept}
+    for n, where in enumerate(kept):
+        assert entries.get(where) == compress(data[n])
+    here = entries.put(compress(b"<p>Home</p>" * 99))
+    assert entries.get(here) == compress(b"<p>Home</p>" * 99)
+    entries.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        str(pid) for pid in {where[3] for where in [*kept, here]}
+    )
+    with pytest.raises(OSError, match="cut short"):
+        EntryFiles(tmp_path).get((*here[:5], here[5] + 1))
