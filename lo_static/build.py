@@ -40,7 +40,7 @@ from .oruk_export import (
     service_files,
 )
 from .packed import spooling
-from .parallel import default_workers, paused_collection
+from .parallel import default_workers, fork_map, paused_collection
 from .pdf import PrintedPdf, print_all, stop_printers
 from .plain_language import (
     check_easy_read_versions,
@@ -178,14 +178,14 @@ def _check(options: BuildOptions) -> Checked:
         )
     by_rel = {page.rel: page for page in tree.pages}
     assets = set(tree.assets)
-    report.extend(check_all_links(tree.pages, by_rel, assets, options.cache))
+    workers = options.workers or default_workers(len(tree.pages), POOL_MINIMUM)
+    report.extend(check_all_links(tree.pages, by_rel, assets, options.cache, workers))
     coverage = compute_coverage(requirements, tree.pages, options.today)
     if not _front_matter_errors(report, tree.pages):
         # Coverage is judged once every page can be read and its fields are valid; before
         # that, a typo in one page would show up again as a missing requirement.
         checklist_display = _display_checklist(options.checklist)
         report.extend(check_coverage(coverage, tree.pages, options.today, checklist_display))
-        workers = options.workers or default_workers(len(tree.pages), POOL_MINIMUM)
         exported = export_services(tree.pages, config, workers, options.cache)
         report.extend(check_open_referral(tree.pages, exported))
     else:
@@ -198,9 +198,14 @@ LINKS = "links"
 
 
 def check_all_links(
-    pages: list[Page], by_rel: dict[str, Page], assets: set[str], cache: BuildCache | None
+    pages: list[Page],
+    by_rel: dict[str, Page],
+    assets: set[str],
+    cache: BuildCache | None,
+    workers: int = 1,
 ) -> list[Diagnostic]:
-    """Every page's broken, unsafe and escaping links (see `markdown.check_links`).
+    """Every page's broken, unsafe and escaping links (see `markdown.check_links`), checked on
+    `workers` processes (see parallel.fork_map).
 
     A page whose links were all fine at the last build is not checked again while its file is
     the same and every page or file it links to is as it was then (there or not, published or
@@ -218,7 +223,10 @@ def check_all_links(
         return f"{target.published} {target.readable} {anchors[rel]}"
 
     if cache is None:
-        return [found for page in pages for found in check_links(page, by_rel, assets)]
+        problems = fork_map(
+            lambda n: check_links(pages[n], by_rel, assets), len(pages), workers, LINKS_CHUNK
+        )
+        return [found for listed in problems for found in listed]
     stored = cache.bundle(LINKS)
     # What every link is checked against, at once: when no page was added, removed,
     # published, drafted or had its headings changed, and no file came or went, a page whose
@@ -226,29 +234,41 @@ def check_all_links(
     world = _link_world(pages, assets)
     same_world = stored.get(_WORLD) == world
     fine: dict[str, str] = {_WORLD: world}
-    found: list[Diagnostic] = []
-    hits = 0
-    for page in pages:
+
+    def verdict(page: Page) -> tuple[str | None, list[Diagnostic] | None]:
+        """A key of what the page's links go to (None when it was not analysed), and its
+        link problems: None when its links were fine last time and still go to the same."""
         if page.linked is None or not page.source_key:  # not analysed: check it in full
-            found.extend(check_links(page, by_rel, assets))
-            continue
-        if same_world and page.source_key in stored:
-            fine[page.source_key] = stored[page.source_key]
-            hits += 1
-            continue
+            return None, check_links(page, by_rel, assets)
         targets = key_of(*(f"{rel}\0{state(rel)}" for rel in page.linked))
         if stored.get(page.source_key) == targets:
-            fine[page.source_key] = targets
+            return targets, None
+        return targets, check_links(page, by_rel, assets)
+
+    hits = 0
+    todo: list[Page] = []
+    for page in pages:
+        analysed = page.linked is not None and page.source_key
+        if same_world and analysed and page.source_key in stored:
+            fine[page.source_key] = stored[page.source_key]
             hits += 1
-            continue
-        problems = check_links(page, by_rel, assets)
-        if not problems:
+        else:
+            todo.append(page)
+    found: list[Diagnostic] = []
+    verdicts = fork_map(lambda n: verdict(todo[n]), len(todo), workers, LINKS_CHUNK)
+    for page, (targets, problems) in zip(todo, verdicts, strict=True):
+        if targets is not None and not problems:
             fine[page.source_key] = targets
-        found.extend(problems)
+        hits += problems is None
+        found.extend(problems or ())
     cache.counts["links hit"] += hits
     cache.keep_bundle(LINKS, fine)
     return found
 
+
+LINKS_CHUNK = 128
+"""Pages whose links a worker checks at a time (a page's links take a fraction of a
+millisecond to check)."""
 
 _WORLD = ""
 """The key, in the bundle of fine links, of what they were checked against (see `_link_world`)."""

@@ -11,6 +11,7 @@ import pytest
 
 from bench.make_corpus import make
 from lo_static.analysis import CHUNK
+from lo_static.build import LINKS_CHUNK
 from lo_static.content import READ_POOL_MINIMUM
 from lo_static.parallel import AHEAD, fork_map
 from tests.conftest import TODAY, SiteDir, run
@@ -81,6 +82,41 @@ def test_building_on_two_processes_gives_the_same_site(tmp_path: Path) -> None:
     assert len([name for name in one if name.startswith("openreferral/services/")]) > 2 * CHUNK
     assert one.keys() == two.keys()
     assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_links_checked_on_two_processes_give_the_same_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links are checked on every core once the pages are analysed: the same problems, at the
+    same lines, as on one, with the build cache (cold, then warm) and without."""
+    content = tmp_path / "content"
+    make(220, content)
+    services = sorted((content / "services").glob("service-*.md"))
+    for n, path in enumerate(services[::20]):
+        path.write_text(
+            path.read_text()
+            + f"\nSee [the missing page {n}](missing-{n}.md), [help](index.md#no-such-part)"
+            + " and [a script](javascript:alert(1)).\n"
+        )
+    broken = len(services[::20])
+    assert broken > 2 and len(list(content.rglob("*.md"))) > 2 * LINKS_CHUNK
+
+    def problems(jobs: str, cache: str | None) -> list[dict[str, object]]:
+        arguments = ["build", "--content", str(content), "--out", str(tmp_path / "out"),
+                     "--today", TODAY, "--format", "json"]
+        if cache is not None:
+            arguments += ["--cache-dir", str(tmp_path / cache)]
+        result = run(*arguments, "--jobs", jobs)
+        assert result.exit_code == 1, result.stdout
+        return json.loads(result.stdout)["problems"]
+
+    alone = problems("1", None)
+    codes = [problem["code"] for problem in alone]
+    assert codes.count("broken-link") == 2 * broken and codes.count("unsafe-link") == broken
+    assert problems("2", None) == alone
+    monkeypatch.delenv("LO_STATIC_NO_CACHE", raising=False)
+    assert problems("2", "cache") == alone
+    assert problems("2", "cache") == alone  # from the cache
 
 
 def test_pages_read_by_workers_go_into_the_cache(
