@@ -421,12 +421,17 @@ def _read_text(raw: bytes, page: Page) -> list[Diagnostic]:
         for d in split_front_matter(text, page)
         if not (d.code == "yaml-syntax" and d.line in seen)
     ]
-    found += [
-        d
-        for d in hidden_in_yaml(page.yaml, page.display, page.fm_end_line)
-        if d.line not in seen
-    ]
-    page.front_key = key_of("front", page.rel, text[: len(text) - len(page.body)])
+    front = text[: len(text) - len(page.body)]
+    # A YAML value can hold a character its text does not show only through an escape
+    # ("\u202E"): without a backslash or a hidden character in the front matter, no value has
+    # one, and its dozens of strings need not be searched one by one.
+    if "\\" in front or hidden_characters(front):
+        found += [
+            d
+            for d in hidden_in_yaml(page.yaml, page.display, page.fm_end_line)
+            if d.line not in seen
+        ]
+    page.front_key = key_of("front", page.rel, front)
     return found
 
 
