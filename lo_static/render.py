@@ -8,6 +8,7 @@ is never treated as a template, so `{{ }}` in content stays text.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import unicodedata
@@ -195,18 +196,23 @@ class Renderer:
         yield from self.assets.items()
         if MANIFEST not in self.skip:
             yield MANIFEST, self.manifest().encode("utf-8")
+        # The listings (the A to Z of thousands of services among them) and then the pages, on
+        # the workers together.
+        listings = [item for item in self.model.listings if item.url not in self.skip]
         pages = [page for page in self.model.pages if page.url not in self.skip]
-        if len(pages) > 1:
+        if len(listings) + len(pages) > 1:
             # Compiled here once, before the workers are forked, rather than in each of them.
             for name in self.env.list_templates(filter_func=_is_page_template):
                 self.env.get_template(name)
-        rendered = fork_map(
-            lambda n: self.render_page(pages[n]).encode("utf-8"), len(pages), self.workers
-        )
-        yield from zip((page.url for page in pages), rendered, strict=True)
-        for listing in self.model.listings:
-            if listing.url not in self.skip:
-                yield listing.url, self.render_listing(listing).encode("utf-8")
+
+        def render(n: int) -> bytes:
+            if n < len(listings):
+                return self.render_listing(listings[n]).encode("utf-8")
+            return self.render_page(pages[n - len(listings)]).encode("utf-8")
+
+        rendered = fork_map(render, len(listings) + len(pages), self.workers)
+        urls = itertools.chain((item.url for item in listings), (page.url for page in pages))
+        yield from zip(urls, rendered, strict=True)
         if site_module.SITEMAP_URL not in self.skip:
             yield site_module.SITEMAP_URL, self.sitemap().encode("utf-8")
         if self.model.news:
