@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from .cache import BuildCache, key_of
 from .config import SiteConfig
 from .content import Page, output_path
@@ -501,7 +503,21 @@ def _page(contents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _dump(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return _indented(document) + b"\n"
+
+
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""Indented, and dates and dataclasses refused as json.dumps refuses them (rather than written)."""
+
+
+def _indented(value: Any) -> bytes:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` in UTF-8, made by orjson, which
+    writes the same bytes ten times as fast; json.dumps for what orjson refuses (keys that are
+    not text, integers past 64 bits: the export makes neither, and YAML here has no floats)."""
+    try:
+        return orjson.dumps(value, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
 
 
 _ITEM_INDENT = "\n    "
@@ -511,7 +527,7 @@ _ITEM_INDENT = "\n    "
 def _item_json(item: dict[str, Any]) -> bytes:
     """`item` as `_dump` writes it inside a paginated response's `contents` (JSON strings hold
     no raw line breaks, so every line break is where `_dump` would indent)."""
-    return json.dumps(item, indent=2, ensure_ascii=False).replace("\n", _ITEM_INDENT).encode()
+    return _indented(item).replace(b"\n", _ITEM_INDENT.encode())
 
 
 def _dump_list(items: Sequence[bytes | Packed]) -> bytes:

@@ -531,3 +531,23 @@ def test_services_json_is_joined_from_records_exactly_as_json_writes_it(count: i
     ]
     assert _dump_list([_item_json(item) for item in items]) == _dump(_page(items))
     assert _dump_list([Packed.of(_item_json(item)) for item in items]) == _dump(_page(items))
+
+
+def test_the_json_is_written_as_json_dumps_writes_it() -> None:
+    """orjson writes the export (the standard library's indenting encoder is pure Python): the
+    same bytes as json.dumps(..., indent=2, ensure_ascii=False), escapes and all; what orjson
+    refuses goes to json.dumps, and what json.dumps refuses is still refused."""
+    from datetime import date
+
+    text = "".join(map(chr, range(128))) + "\u00a0\u2028\u2029\ufeff\u0085é–😀\U0010ffff"
+    document = {
+        "id": text, "name": "", "ages": [0, -1, 18, 999_999_999_999_999_999, True, None],
+        "empty": {}, "none": [], "nested": [[{"a": []}], {}], "quote": '"\\/',
+    }
+    expected = json.dumps(document, indent=2, ensure_ascii=False)
+    assert _dump(document) == (expected + "\n").encode()
+    assert _item_json(document) == expected.replace("\n", "\n    ").encode()
+    odd = {1: "a key that is not text", "big": 2**70}
+    assert _dump(odd) == (json.dumps(odd, indent=2) + "\n").encode()
+    with pytest.raises(TypeError):
+        _dump({"assured_date": date(2026, 11, 23)})
