@@ -635,25 +635,37 @@ def _walk(value: Any, kind: str, path: str, found: list[tuple[str, str]]) -> Non
         if not present or (key != "state_province" and not str(value[key]).strip()):
             found.append((f"{path}.{key}", f"{path} has no {key}"))
     for key, item in value.items():
-        where = f"{path}.{key}"
         if isinstance(item, dict | list):
-            _walk(item, key, where, found)
+            _walk(item, key, f"{path}.{key}", found)
             continue
-        text = str(item)
-        if (key == "id" or key.endswith("_id")) and not (
-            isinstance(item, str) and _UUID.match(item) and item == item.lower()
-        ):
-            found.append((where, f"{where} '{text}' is not a UUID"))
-        elif key in _EMAILS and email_problem(text) is not None:
-            found.append((where, f"{where} '{text}' is not an email address"))
-        elif key in _URIS and url_problem(text) is not None:
-            found.append((where, f"{where} '{text}' is not a full web address"))
-        elif key in _NUMBERS and (isinstance(item, bool) or not isinstance(item, int | float)):
-            found.append((where, f"{where} '{text}' is not a number"))
-        elif key in _ENUMS and item not in _ENUMS[key]:
-            found.append((where, f"{where} '{text}' is not one of {', '.join(_ENUMS[key])}"))
-        elif not isinstance(item, str | int | float | bool):
-            found.append((where, f"{where} is not text or a number"))
+        wrong = _value_problem(key, item)
+        if wrong is not None:  # the path is spelt out only for a problem (22 values a record)
+            where = f"{path}.{key}"
+            found.append((where, f"{where} {wrong}"))
+
+
+_LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _value_problem(key: str, item: Any) -> str | None:
+    """What is wrong with the value of `key` (after its path in the message), if anything."""
+    if key == "id" or key.endswith("_id"):
+        if isinstance(item, str) and _LOWER_UUID.fullmatch(item):
+            return None
+        return f"'{item}' is not a UUID"
+    if key in _EMAILS:
+        return None if email_problem(str(item)) is None else f"'{item}' is not an email address"
+    if key in _URIS:
+        return None if url_problem(str(item)) is None else f"'{item}' is not a full web address"
+    if key in _NUMBERS:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            return f"'{item}' is not a number"
+        return None
+    if key in _ENUMS:
+        return None if item in _ENUMS[key] else f"'{item}' is not one of {', '.join(_ENUMS[key])}"
+    if not isinstance(item, str | int | float | bool):
+        return "is not text or a number"
+    return None
 
 
 def check_open_referral(

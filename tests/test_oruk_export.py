@@ -371,6 +371,19 @@ def test_the_guard_names_what_is_wrong() -> None:
     assert set(problems) == {"service.id", "service.name", "service.status", "service.email",
                              "service.url", "minimum_age", "service.organization.description",
                              "service.cost_options[0].amount"}
+    assert problems["service.id"] == "service.id 'x' is not a UUID"
+    assert problems["service.status"] == (
+        "service.status 'open' is not one of active, inactive, defunct, temporarily closed")
+    assert problems["service.email"] == "service.email 'nobody' is not an email address"
+    assert problems["service.url"] == "service.url 'a/b' is not a full web address"
+    assert problems["service.cost_options[0].amount"] == (
+        "service.cost_options[0].amount 'nothing' is not a number")
+    odd = {**good, "id": good["id"].upper(), "note": None, "email": None}
+    assert dict(document_problems(odd)) == {
+        "service.id": f"service.id '{good['id'].upper()}' is not a UUID",
+        "service.note": "service.note is not text or a number",
+        "service.email": "service.email 'None' is not an email address",
+    }
 
 
 def test_a_service_the_guard_refuses_fails_the_build(
