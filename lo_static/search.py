@@ -60,10 +60,7 @@ def word_counts(page: Page) -> WordCounts:
     """How often the page's title, summary and body use each word (lowercased), for the search
     page's spelling help (the site's words, most used first)."""
     text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
-    lowered: Counter[str] = Counter()
-    for word, count in Counter(_WORD.findall(text)).items():
-        lowered[word.lower()] += count
-    return WordCounts.of(lowered)
+    return WordCounts.of(Counter(map(str.lower, _WORD.findall(text))))
 
 
 @dataclass(frozen=True)
