@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lo_static import packed
+from lo_static.zipwrite import Compressed, EntryFiles, Kept
 from tests.conftest import MINIMAL, REPO, SiteDir, run
 
 SVC = "services/speech-therapy.md"
@@ -193,6 +194,27 @@ def test_build_py_reports_errors_with_exit_1(tmp_path: Path) -> None:
     assert "error[review-overdue]" in result.stdout
     assert "Traceback" not in result.stderr
 
+
+
+def test_a_full_disk_while_zipping_is_a_clear_error_and_keeps_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offline zip's compressed files wait in a folder beside it (zipwrite.EntryFiles)."""
+    out = tmp_path / "out"
+    command = ("build", "--content", str(MINIMAL), "--out", str(out), "--today", "2026-11-23")
+    assert run(*command).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(self: EntryFiles, entry: Compressed) -> Kept:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(EntryFiles, "put", full)
+    result = run(*command)
+    assert result.exit_code == 2
+    assert f"{out}: cannot write the site: No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_full_disk_for_temporary_files_is_a_clear_error_and_keeps_the_site(
