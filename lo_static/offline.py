@@ -200,7 +200,7 @@ def finish_offline(
                     yield rel, digest, kept.get(where), False, blocks
             else:
                 yield rel, *pack(rel)
-        for _ in packed:  # none left: lets fork_map stop its workers
+        if next(packed, None) is not None:  # none is left: this lets fork_map stop its workers
             raise AssertionError("more files packed than listed")
 
     into = into or site_dir

@@ -55,7 +55,8 @@ Never change it: every published id would change with it."""
 AGE_SPANS = {"0-5": (0, 5), "5-11": (5, 11), "11-16": (11, 16), "16-25": (16, 25)}
 """Each age group's youngest and oldest age, in years."""
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A UUID as Open Referral writes it: lower case (match the whole text)."""
 _FREE = re.compile(r"^free(?:\s*\([^()]*\))?\.?$", re.I)
 _COUNCIL_WORDS = re.compile(
     r"\s+(?:(?:metropolitan\s+)?(?:county|city|borough|district)\s+)?council$", re.I
@@ -68,7 +69,7 @@ def service_id(page: Page) -> str:
     given = page.meta.get("id")
     if given is not None and str(given).strip():
         text = str(given).strip()
-        if _UUID.match(text):
+        if _UUID.fullmatch(text.lower()):
             return text.lower()
         return str(uuid.uuid5(NAMESPACE, text))
     return str(uuid.uuid5(NAMESPACE, page.standard_rel))
@@ -644,13 +645,10 @@ def _walk(value: Any, kind: str, path: str, found: list[tuple[str, str]]) -> Non
             found.append((where, f"{where} {wrong}"))
 
 
-_LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
 def _value_problem(key: str, item: Any) -> str | None:
     """What is wrong with the value of `key` (after its path in the message), if anything."""
     if key == "id" or key.endswith("_id"):
-        if isinstance(item, str) and _LOWER_UUID.fullmatch(item):
+        if isinstance(item, str) and _UUID.fullmatch(item):
             return None
         return f"'{item}' is not a UUID"
     if key in _EMAILS:
