@@ -8,12 +8,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import Result
 
 from lo_static import packed
-from lo_static.zipwrite import Compressed, EntryFiles, Kept
+from lo_static.zipwrite import EntryFiles
 from tests.conftest import MINIMAL, REPO, SiteDir, run
 
 SVC = "services/speech-therapy.md"
@@ -195,43 +198,43 @@ def test_build_py_reports_errors_with_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _disk_full(*_: object) -> Any:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _build_again_failing(tmp_path: Path, fail: Callable[[], None]) -> Result:
+    """Build MINIMAL into tmp_path/out, then again after `fail()`; the second build's result,
+    once checked to have left the first site exactly as it was."""
+    out = tmp_path / "out"
+    command = ("build", "--content", str(MINIMAL), "--out", str(out), "--today", "2026-11-23")
+    assert run(*command).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    fail()
+    result = run(*command)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+    return result
+
 
 def test_a_full_disk_while_zipping_is_a_clear_error_and_keeps_the_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The offline zip's compressed files wait in a folder beside it (zipwrite.EntryFiles)."""
+    result = _build_again_failing(
+        tmp_path, lambda: monkeypatch.setattr(EntryFiles, "put", _disk_full)
+    )
     out = tmp_path / "out"
-    command = ("build", "--content", str(MINIMAL), "--out", str(out), "--today", "2026-11-23")
-    assert run(*command).exit_code == 0
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-    def full(self: EntryFiles, entry: Compressed) -> Kept:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(EntryFiles, "put", full)
-    result = run(*command)
-    assert result.exit_code == 2
     assert f"{out}: cannot write the site: No space left on device" in result.output
-    assert "Traceback" not in result.output
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_full_disk_for_temporary_files_is_a_clear_error_and_keeps_the_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The build keeps its working text in a temporary file (see packed.Spool)."""
-    out = tmp_path / "out"
-    command = ("build", "--content", str(MINIMAL), "--out", str(out), "--today", "2026-11-23")
-    assert run(*command).exit_code == 0
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-    def full(fd: int, data: bytes, at: int) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(packed.os, "pwrite", full)
-    result = run(*command)
-    assert result.exit_code == 2
+    result = _build_again_failing(
+        tmp_path, lambda: monkeypatch.setattr(packed.os, "pwrite", _disk_full)
+    )
     assert "could not keep the build's working text in a temporary file in " in result.output
     assert "No space left on device; free some space there, or set TMPDIR" in result.output
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
