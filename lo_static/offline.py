@@ -128,12 +128,16 @@ def finish_offline(
         (_, size, _), _, blocks = known
         return Earlier(blocks, size, entry.data) if blocks else None
 
+    def read_whole(rel: str) -> bool:
+        """Whether the file is small enough to read whole (and be packed by a worker)."""
+        return listing[rel].st_size <= 2 * BLOCK
+
     def pack(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
         """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
         pieces it was deflated in. A large file that changed is deflated again only where it
         changed (an edit to one service changes one record of the 30 MB services.json)."""
         path = site_dir / rel
-        if listing[rel].st_size <= 2 * BLOCK:
+        if read_whole(rel):
             return pack_bytes(rel, path.read_bytes())
         # A file of megabytes is read a block at a time: services.json is 125 MB at 20,000
         # services.
@@ -164,7 +168,7 @@ def finish_offline(
     # a chunk at a time: in threads, this process's share of each file (opening, reading,
     # hashing and bookkeeping, which hold the interpreter's lock) kept the second core idle
     # for half the time. The few large files are deflated here, in pieces on every core.
-    small = [rel for rel in todo if listing[rel].st_size <= 2 * BLOCK]
+    small = [rel for rel in todo if read_whole(rel)]
     workers = default_workers(len(small), POOL_MINIMUM)
 
     kept: EntryFiles | None = None
@@ -191,7 +195,7 @@ def finish_offline(
                 yield rel, digest, old[digest][0], True, blocks
             elif known is not None:  # the last zip has lost it (it should not): pack it
                 yield rel, *pack(rel)
-            elif listing[rel].st_size <= 2 * BLOCK:
+            elif read_whole(rel):  # the next of `small`
                 digest, where, blocks = next(packed)
                 if where is None:
                     yield rel, digest, old[digest][0], True, blocks

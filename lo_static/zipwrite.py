@@ -254,7 +254,8 @@ class EntryFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._written: dict[int, tuple[int, int]] = {}
-        """Process id → (file opened for writing, its length so far), for this process."""
+        """Process id → (file opened for writing, its length so far). Keyed by process: a
+        worker forked from this process inherits this dict, and must open a file of its own."""
         self._read: dict[int, int] = {}
 
     def put(self, entry: Compressed) -> Kept:
@@ -283,10 +284,9 @@ class EntryFiles:
         return Compressed(method, crc, size, data)
 
     def close(self) -> None:
-        """Close the files this process opened (the folder is the caller's to remove)."""
-        pid = os.getpid()
-        for fd in [*self._read.values(), *(fd for owner, (fd, _) in self._written.items()
-                                          if owner == pid)]:
+        """Close the files this process opened (the folder is the caller's to remove). Called
+        by the process that writes the zip: its workers' files close as they exit."""
+        for fd in [*self._read.values(), *(fd for fd, _ in self._written.values())]:
             os.close(fd)
         self._read.clear()
         self._written.clear()
