@@ -11,7 +11,8 @@ from typing import Any
 from .content import Page
 from .site import SiteModel
 
-PAGES = "api/pages.json"
+FOLDER = "api"
+PAGES = f"{FOLDER}/pages.json"
 
 
 def _iso(value: object) -> str | None:

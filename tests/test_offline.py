@@ -308,6 +308,34 @@ def test_zip_is_the_same_for_the_same_site(tmp_path: Path) -> None:
     assert one == two and len(one) > 20
 
 
+def test_data_for_other_systems_is_left_out_of_the_offline_copy(tmp_path: Path) -> None:
+    """No page links to the Open Referral export or the pages API: a family's offline copy (the
+    zip, and offline.json, which a device saving the site fetches) takes every other file, a
+    page in a folder of the same name deeper down included."""
+    site = tmp_path / "site"
+    files = {
+        "index.html": "<h1>Home</h1>\n",
+        "services/openreferral/index.html": "<h1>What Open Referral is</h1>\n",
+        "api/index.html": "<h1>Not linked</h1>\n",
+        "openreferral/services.json": '{"contents": []}\n',
+        "openreferral/services/a.json": '{"id": "a"}\n',
+        "api/pages.json": "[]\n",
+        "leaflets/speech.pdf": "%PDF-1.7\n",
+    }
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    offline.finish_offline(site, ["index.html"])
+    kept = ["index.html", "leaflets/speech.pdf", "services/openreferral/index.html"]
+    manifest = json.loads((site / offline.MANIFEST).read_text())
+    assert sorted(f["url"] for f in manifest["files"]) == kept
+    assert manifest["total_bytes"] == sum(len(files[rel]) for rel in kept)
+    with zipfile.ZipFile(site / offline.ZIP) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            f"local-offer/{rel}" for rel in [*kept, offline.MANIFEST, offline.SERVICE_WORKER]
+        )
+
+
 def test_the_zips_record_is_plain_tuples_and_another_format_is_ignored(tmp_path: Path) -> None:
     """The cache's record of the last zip has an entry per file of the site (15,000 at 5,000
     services), read and written after every edit: kept as plain tuples, which pickle three
@@ -343,16 +371,16 @@ def test_the_zips_record_is_plain_tuples_and_another_format_is_ignored(tmp_path:
 def test_a_large_file_is_zipped_without_reading_it_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """services.json is 125 MB at 20,000 services: the zip reads such a file a block at a
-    time, takes it from the last zip by its hash when it is written again unchanged, and
+    """The services A to Z is 6.6 MB at 20,000 services: the zip reads such a file a block at
+    a time, takes it from the last zip by its hash when it is written again unchanged, and
     deflates again only the pieces an edit changed."""
     site = tmp_path / "site"
-    (site / "openreferral").mkdir(parents=True)
+    (site / "services").mkdir(parents=True)
     (site / "index.html").write_text("<h1>Home</h1>\n" * 50)
-    records = [f'{{"id": "{n:05}", "name": "Service {n}", "status": "active"}}'
+    records = [f'<li><a href="service-{n:05}/index.html">Service {n}</a> (active)</li>'
                for n in range(60_000)]
-    large = site / "openreferral" / "services.json"
-    large.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    large = site / "services" / "index.html"
+    large.write_text("<ul>\n" + "\n".join(records) + "\n</ul>\n")
     assert large.stat().st_size > 2 * BLOCK
     whole_reads: list[str] = []
     read_bytes = Path.read_bytes
@@ -371,13 +399,13 @@ def test_a_large_file_is_zipped_without_reading_it_whole(
     offline.finish_offline(site, ["index.html"], again, site)
     assert again.counts["zip hit"] == 2
     again.save()
-    records[50_000] = '{"id": "50000", "name": "Speech therapy", "status": "active"}'
-    large.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    records[50_000] = '<li><a href="service-50000/index.html">Speech therapy</a> (active)</li>'
+    large.write_text("<ul>\n" + "\n".join(records) + "\n</ul>\n")
     offline.finish_offline(site, ["index.html"], BuildCache(tmp_path / "cache"), site)
     with zipfile.ZipFile(site / offline.ZIP) as archive:
         assert archive.testzip() is None
-        assert archive.read("local-offer/openreferral/services.json") == large.read_bytes()
-    assert whole_reads == ["services.json"] * 2  # by this test alone
+        assert archive.read("local-offer/services/index.html") == large.read_bytes()
+    assert whole_reads == ["index.html"] * 2  # by this test alone
 
 
 def test_files_packed_by_worker_processes_make_the_same_zip(
