@@ -280,6 +280,9 @@ def _strings(value: Any) -> Iterator[str]:
 
 def check_body_placeholders(page: Page) -> list[Diagnostic]:
     """Placeholder lines left in the Markdown body by `lo-static new`."""
+    body = page.body
+    if PLACEHOLDER not in body:  # nearly every page: no need to look line by line
+        return []
     return [
         problem(
             "placeholder",
@@ -287,6 +290,6 @@ def check_body_placeholders(page: Page) -> list[Diagnostic]:
             page.body_line + number,
             "the text still has a placeholder; replace it with the page's real content",
         )
-        for number, line in enumerate(page.body.split("\n"))
+        for number, line in enumerate(body.split("\n"))
         if PLACEHOLDER in line
     ]
