@@ -33,6 +33,8 @@ T = TypeVar("T")
 
 LEVEL = 1
 """Zstandard's fastest standard level (see above)."""
+WRITE_AT = 1 << 20
+"""Bytes a `Spool` gathers before writing them to its file."""
 
 
 class _Packers(threading.local):
@@ -64,22 +66,52 @@ class Spool:
         except OSError as error:
             raise ConfigError(_spool_problem(folder, error)) from None
         self.fd = self.file.fileno()
-        self.size = 0
+        self.written = 0
+        """How much of the spool is in the file; the rest is in `waiting`."""
+        self.waiting = bytearray()
         self.owner = os.getpid()
         self.lock = threading.Lock()
 
+    @property
+    def size(self) -> int:
+        return self.written + len(self.waiting)
+
     def put(self, data: bytes) -> int:
-        """Append `data`; returns where it starts."""
+        """Append `data`; returns where it starts. Values are written to the file a megabyte
+        at a time (a build keeps 50,000 of them at 5,000 services: one write each took a
+        tenth of a second of every build)."""
         with self.lock:
-            at = self.size
-            try:
-                os.pwrite(self.fd, data, at)
-            except OSError as error:
-                raise ConfigError(_spool_problem(None, error)) from None
-            self.size += len(data)
+            at = self.written + len(self.waiting)
+            self.waiting += data
+            if len(self.waiting) >= WRITE_AT:
+                self._write()
             return at
 
+    def flush(self) -> None:
+        """Write what is waiting to the file."""
+        with self.lock:
+            if self.waiting:
+                self._write()
+
+    def _write(self) -> None:
+        view = memoryview(self.waiting)
+        try:
+            done = 0
+            while done < len(view):
+                done += os.pwrite(self.fd, view[done:], self.written + done)
+        except OSError as error:
+            raise ConfigError(_spool_problem(None, error)) from None
+        finally:
+            view.release()
+        self.written += len(self.waiting)
+        self.waiting = bytearray()
+
     def get(self, at: int, length: int) -> bytes:
+        if at >= self.written:
+            with self.lock:
+                if at >= self.written:  # still waiting to be written
+                    start = at - self.written
+                    return bytes(self.waiting[start : start + length])
         data = os.pread(self.fd, length, at)
         if len(data) != length:
             raise OSError(f"the build's temporary file ended at {at + len(data)} of {at + length}")
@@ -103,11 +135,12 @@ def spooling(folder: str | None = None) -> Iterator[Spool]:
     the last value in it is gone; values made before or after stay in memory."""
     global _SPOOL
     previous = _SPOOL
-    _SPOOL = Spool(folder)
+    spool = _SPOOL = Spool(folder)
     try:
-        yield _SPOOL
+        yield spool
     finally:
         _SPOOL = previous
+    spool.flush()  # nothing more is put in it: what it holds waits in the file, not in memory
 
 
 class _Kept:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from lo_static import packed as packed_module
 from lo_static.errors import ConfigError
 from lo_static.packed import Packed, Pickled, spooling
 from lo_static.parallel import fork_map
@@ -86,3 +88,30 @@ def test_no_room_for_the_spool_is_a_clear_error(tmp_path: Path) -> None:
         str(missing)
     ):
         pass
+
+
+def test_the_spool_writes_its_file_a_megabyte_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values wait in memory until a megabyte has gathered (one write each cost a tenth of a
+    second of every build at 5,000 services); they read back the same from this process and
+    from forked workers whether written or still waiting, and once the check is done the file
+    holds them all."""
+    writes: list[int] = []
+    pwrite = packed_module.os.pwrite
+
+    def counted(fd: int, data: bytes, at: int) -> int:
+        writes.append(len(data))
+        return pwrite(fd, data, at)
+
+    monkeypatch.setattr(packed_module.os, "pwrite", counted)
+    noise = random.Random(4)
+    texts = [noise.randbytes(700 + n % 900).hex() for n in range(3000)]
+    with spooling(str(tmp_path)) as spool:
+        values = [Packed.of(text) for text in texts]
+        assert 2 <= len(writes) <= 4 and all(size >= packed_module.WRITE_AT for size in writes)
+        assert spool.waiting  # the last values are still in memory
+        assert list(fork_map(lambda n: values[n].text(), len(values), 2)) == texts
+        assert [value.text() for value in values] == texts
+    assert not spool.waiting and spool.written == sum(len(value.data) for value in values)
+    assert [value.text() for value in values] == texts
