@@ -87,6 +87,10 @@ class Spool:
                 self._write()
             return at
 
+    def _waiting(self, at: int, length: int) -> bytes:
+        start = at - self.written
+        return bytes(self.waiting[start : start + length])
+
     def flush(self) -> None:
         """Write what is waiting to the file."""
         with self.lock:
@@ -107,11 +111,14 @@ class Spool:
         self.waiting = bytearray()
 
     def get(self, at: int, length: int) -> bytes:
-        if at >= self.written:
+        if at >= self.written:  # waiting to be written, unless another thread writes it now
+            if os.getpid() != self.owner:
+                # A forked worker: what waited is its own copy, and the lock may have been
+                # copied held by another of the build's threads.
+                return self._waiting(at, length)
             with self.lock:
-                if at >= self.written:  # still waiting to be written
-                    start = at - self.written
-                    return bytes(self.waiting[start : start + length])
+                if at >= self.written:
+                    return self._waiting(at, length)
         data = os.pread(self.fd, length, at)
         if len(data) != length:
             raise OSError(f"the build's temporary file ended at {at + len(data)} of {at + length}")
