@@ -48,7 +48,7 @@ MACHINE_DATA = frozenset({OPEN_REFERRAL_FOLDER, API_FOLDER})
 """Top-level folders of data for other systems (the Open Referral UK export, the pages API).
 No page links to them, so a family's offline copy leaves them out: neither the zip nor a device
 saving the site for offline use (offline.json) takes them. At 5,000 services they were 82 MB
-of the 209 MB such a device fetched, and a third of the zip."""
+of the 208 MB such a device fetched, and a third of the zip."""
 
 
 def revision(data: bytes) -> str:
