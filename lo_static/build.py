@@ -19,6 +19,7 @@ from . import resources
 from .a11y import run_pa11y
 from .analysis import POOL_MINIMUM, LinkTargets, Work, analyse_pages
 from .anonymity import check_feedback_anonymity
+from .api import FOLDER as API_FOLDER
 from .api import PAGES as API_PAGES
 from .cache import BuildCache, hash_files, key_of, reusable
 from .config import SiteConfig, load_config
@@ -536,7 +537,7 @@ GENERATED_FILES = frozenset(
     {SITEMAP_URL, NEWS_FEED_URL, MANIFEST, VOCABULARY, SERVICE_WORKER, OFFLINE_MANIFEST, ZIP}
 )
 """Files the build writes besides the pages (see `reserved_urls()` for those)."""
-GENERATED_FOLDERS = ("assets/", f"{SEARCH_BUNDLE}/", f"{OPEN_REFERRAL_FOLDER}/", "api/")
+GENERATED_FOLDERS = ("assets/", f"{SEARCH_BUNDLE}/", f"{OPEN_REFERRAL_FOLDER}/", f"{API_FOLDER}/")
 """Folders the build fills: hashed stylesheets and scripts, the search index, the Open Referral
 export and `api/pages.json`."""
 

@@ -81,7 +81,7 @@ class Spool:
         at a time (a build keeps 50,000 of them at 5,000 services: one write each took a
         tenth of a second of every build)."""
         with self.lock:
-            at = self.written + len(self.waiting)
+            at = self.size
             self.waiting += data
             if len(self.waiting) >= WRITE_AT:
                 self._write()
