@@ -109,7 +109,7 @@ class Checked:
     printed: dict[str, PrintedPdf] = field(default_factory=dict)
     """Leaflet PDFs made by the build, by URL."""
     print_seconds: float = 0.0
-    """How long printing the leaflets took (for the benchmark)."""
+    """How long laying out and printing the leaflets took (for the benchmark)."""
     reused: int = 0
     """Pages and listings taken unchanged from the previous build (the build cache)."""
     stages: dict[str, float] = field(default_factory=dict)
@@ -362,6 +362,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         workers,
         skip=set(reused),
         open_referral=checked.open_referral,
+        cache=options.cache,
     )
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
     # Files made in full every build (the Open Referral export, sitemap, PDFs, ...) are also
@@ -499,10 +500,11 @@ def print_leaflets(
     """Print the site's leaflets (or the ones given) to PDF, in parallel. A leaflet that does
     not fit its paper is a content error, reported like any other."""
     chosen = model.leaflets if leaflets is None else leaflets
+    started = time.perf_counter()  # laying leaflets out for print is part of printing them
     layout = LeafletLayout(
-        model, checked.markdown, options.templates, options.content_dir, print_marks
+        model, checked.markdown, options.templates, options.content_dir, print_marks,
+        options.cache,
     )
-    started = time.perf_counter()
     printed = print_all(layout.jobs(chosen), cache=options.cache)
     checked.print_seconds = time.perf_counter() - started
     for leaflet in chosen:

@@ -12,6 +12,7 @@ Each entry is found by a SHA-256 key of everything its value depends on:
 - a page's link check, when all its links were fine, with the state of what they go to;
 - the anonymity guard's findings, with the pages whose text it read (see anonymity.py);
 - a leaflet's PDF, by what it is printed from;
+- a leaflet's QR code, by its address and text (see leaflet_html.qr_svg);
 - the files the last offline zip was made from (inode, size, time and hash), so the next zip
   copies unchanged files' compressed bytes out of the last one;
 - the files the last build wrote, each with the key it was rendered from, so an output whose key
@@ -23,6 +24,8 @@ checked front matter, link checks, the zip's record) are kept as bundles (see `b
 whole, in 16 files each so that an edit rewrites one or two; the others (files read, analyses,
 PDFs) in 256 files per kind, by the start of their keys, so that an edit rewrites one small file
 of each (see `_shard`).
+
+Compiled templates are kept in the folder too, by Jinja's own file cache (render.TemplateCode).
 
 Every key starts with the code's own fingerprint (lo_static's source files and the templates),
 so a new version of lo-static never reuses what an older one made. A cache that cannot be read

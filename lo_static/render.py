@@ -20,13 +20,21 @@ from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from . import site as site_module
 from .analysis import LinkTargets
 from .api import PAGES as API_PAGES
 from .api import pages_json
+from .cache import BuildCache
 from .content import Page, output_path
 from .glossary import search_keywords
 from .leaflets import Leaflet, pdf_label
@@ -68,8 +76,34 @@ PAGE_TEMPLATES = {
 }
 
 
-def make_environment(templates_dir: Path) -> Environment:
-    """The Jinja2 environment: autoescape, StrictUndefined, no surprises."""
+TEMPLATE_CODE = "templates"
+"""The build cache's folder of compiled templates (see `TemplateCode`)."""
+
+
+class TemplateCode(FileSystemBytecodeCache):
+    """Templates compiled to Python code, kept in the build cache's folder: compiling them took
+    a tenth of a second of every build, and of each render worker's share of a cold one. Jinja
+    checks each file against its template's source before using it. Best effort, like the rest
+    of the cache: a file that cannot be read or written means compiling again."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def make_environment(templates_dir: Path, cache: BuildCache | None = None) -> Environment:
+    """The Jinja2 environment: autoescape, StrictUndefined, no surprises. With a `cache`,
+    compiled templates are kept in its folder (see `TemplateCode`)."""
+    folder = cache.folder if cache is not None else None
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
@@ -81,6 +115,7 @@ def make_environment(templates_dir: Path) -> Environment:
         # this, every page's template and each one it extends or imports would be checked
         # against the file's time on disk again (a tenth of the rendering).
         auto_reload=False,
+        bytecode_cache=TemplateCode(str(folder / TEMPLATE_CODE)) if folder is not None else None,
     )
     env.filters["long_date"] = long_date
     for name in (
@@ -158,6 +193,7 @@ class Renderer:
         workers: int = 1,
         skip: set[str] | None = None,
         open_referral: list[ExportedService] | None = None,
+        cache: BuildCache | None = None,
     ) -> None:
         self.model = model
         self.open_referral = open_referral
@@ -175,7 +211,7 @@ class Renderer:
         """Where body links go: the same rules the analysis rendered bodies with."""
         self.printed = printed or {}
         """Leaflet PDFs by URL, published with the site and described next to their links."""
-        self.env = make_environment(templates_dir)
+        self.env = make_environment(templates_dir, cache)
         config = model.config
         css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
         icon = (templates_dir / ICON).read_text().replace("#1d4f91", config.theme.primary_colour)
