@@ -23,7 +23,8 @@ Kinds with thousands of small entries that are all read by every build (Open Ref
 checked front matter, link checks, the zip's record) are kept as bundles (see `bundle`), read
 whole, in 16 files each so that an edit rewrites one or two; the others (files read, analyses,
 PDFs) in 256 files per kind, by the start of their keys, so that an edit rewrites one small file
-of each (see `_shard`).
+of each (see `_shard`). Each file holds its entries pickled, then the bytes of the packed values
+they hold, which are read from the file where they are used (see `_read`, packed.kept_apart).
 
 Compiled templates are kept in the folder too, by Jinja's own file cache (render.TemplateCode).
 
@@ -50,12 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from . import resources
+from .packed import CacheFile, kept_apart, kept_in
 from .parallel import paused_collection
 
 DEFAULT_DIR = Path(".lo-static-cache")
 _PAGE_HITS = {"read hit", "analysis hit", "site hit"}
 _PAGE_MISSES = {"read miss", "analysis miss", "site miss"}
-FORMAT = b"lo-static-cache 2\n"
+FORMAT = b"lo-static-cache 3\n"
+LENGTH = 8
+"""Bytes after FORMAT that give the length of the pickle (the packed values' bytes follow it)."""
 SHARD = 2
 """Entries are kept in files by the first SHARD hex digits of their keys (see `_shard`)."""
 SHARD_SUFFIX = ".shard"
@@ -165,15 +169,31 @@ class BuildCache:
         return self._shards[name]
 
     def _read(self, path: Path) -> Any | None:
+        """What the file at `path` holds; its packed values are read from it where they are
+        used (see `_write_atomic`)."""
+        head = len(FORMAT) + LENGTH
         try:
-            data = path.read_bytes()
-            if not data.startswith(FORMAT):
-                raise ValueError("not a cache entry")
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:  # a missing file: do the work instead
+            return None
+        try:
+            start = os.pread(fd, head, 0)
+            if len(start) != head or not start.startswith(FORMAT):
+                raise ValueError("not a cache file")
+            length = int.from_bytes(start[len(FORMAT) :], "big")
+            pickled = os.pread(fd, length, head)
+            if len(pickled) != length:
+                raise ValueError("cut short")
+            source = CacheFile(fd, head + length, path.as_posix())  # closes the file
+        except Exception:  # a partial or foreign file: do the work instead
+            os.close(fd)
+            return None
+        try:
             # Unpickling makes many lasting objects and no cycles: the collector, left on,
             # would scan them again and again (it doubled the time of the zip's record).
-            with paused_collection(freeze=False):
-                return pickle.loads(memoryview(data)[len(FORMAT) :])  # a view: no copy
-        except Exception:  # a missing, partial or foreign file: do the work instead
+            with paused_collection(freeze=False), kept_in(source):
+                return pickle.loads(pickled)
+        except Exception:
             return None
 
     # --- bundles: many small entries of one kind, all read together ----------------------------
@@ -342,14 +362,21 @@ def hash_files(paths: Iterable[Path]) -> bytes:
 
 
 def _write_atomic(path: Path, value: Any) -> None:
-    """Write `value` pickled after FORMAT, streamed to the file: the Open Referral bundle of a
-    large site is 80 MB, and a copy of it in memory would set the build's peak."""
+    """Write FORMAT, the length of `value` pickled, the pickle, then the bytes of the packed
+    values it holds (see packed.kept_apart), one at a time: the Open Referral bundle of a
+    large site is 80 MB, and a copy of it in memory would set the build's peak. A rebuild
+    reads only the pickle, and each value's bytes where it is used."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    with kept_apart() as listed:
+        pickled = pickle.dumps(value, protocol=5)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(FORMAT)
-            pickle.dump(value, stream, protocol=5)
+            stream.write(FORMAT + len(pickled).to_bytes(LENGTH, "big"))
+            stream.write(pickled)
+            del pickled
+            for kept in listed:
+                stream.write(kept.data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
