@@ -13,6 +13,7 @@ Each entry is found by a SHA-256 key of everything its value depends on:
 - the anonymity guard's findings, with the pages whose text it read (see anonymity.py);
 - a leaflet's PDF, by what it is printed from;
 - a leaflet's QR code, by its address and text (see leaflet_html.qr_svg);
+- each page's word counts and their sum, corrected after an edit (see search.site_word_counts);
 - the files the last offline zip was made from (inode, size, time and hash), so the next zip
   copies unchanged files' compressed bytes out of the last one;
 - the files the last build wrote, each with the key it was rendered from, so an output whose key

@@ -12,7 +12,6 @@ import itertools
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -45,7 +44,7 @@ from .packed import Packed
 from .parallel import fork_map
 from .pdf import PrintedPdf
 from .schema import FIELDS, Field
-from .search import word_counts
+from .search import site_word_counts
 from .site import Crumb, Listing, SiteModel, relative
 from .structured_data import script_json, service_json_ld
 from .theme import css_variables
@@ -211,6 +210,8 @@ class Renderer:
         """Where body links go: the same rules the analysis rendered bodies with."""
         self.printed = printed or {}
         """Leaflet PDFs by URL, published with the site and described next to their links."""
+        self.cache = cache
+        """The build cache, for what rendering can reuse (compiled templates, word counts)."""
         self.env = make_environment(templates_dir, cache)
         config = model.config
         css = css_variables(config).encode() + (templates_dir / STYLESHEET).read_bytes()
@@ -391,10 +392,7 @@ class Renderer:
 
     def vocabulary(self) -> str:
         """The words of the site, most used first, for the search page's spelling help."""
-        counts: Counter[str] = Counter()
-        for page in self.model.pages:
-            for word, count in (page.words or word_counts(page)).items():
-                counts[word] += count
+        counts = site_word_counts(self.model.pages, self.cache)
         for term in self.model.glossary.terms:
             counts[term.term.lower()] += 1
         words = sorted(counts, key=lambda w: (-counts[w], w))

@@ -15,7 +15,7 @@ import shutil
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,67 @@ def word_counts(page: Page) -> WordCounts:
     page's spelling help (the site's words, most used first)."""
     text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
     return WordCounts.of(Counter(map(str.lower, _WORD.findall(text))))
+
+
+WORDS = "words"
+"""The build cache's bundle of each page's word counts as the last sum had them (see
+`site_word_counts`)."""
+WORD_TOTALS = "word totals"
+"""The build cache's kind for that sum."""
+
+
+def site_word_counts(pages: Sequence[Page], cache: BuildCache | None = None) -> Counter[str]:
+    """How often the site's pages use each word, all together.
+
+    Adding up every page's counts took a fifth of a second of each rebuild at 5,000 services.
+    With a `cache`, the last build's sum is corrected instead: the old counts of each page that
+    changed, went or came are taken away and its new ones added. The sum is kept with a key of
+    every page's file it was made from, and made again in full whenever that does not match the
+    pages' counts as kept (a cache written only in part, say)."""
+    current = {page.rel: (page.source_key, page.words or word_counts(page)) for page in pages}
+    if cache is None or not all(source for source, _ in current.values()):
+        return _sum_of(counts for _, counts in current.values())
+    kept: dict[str, tuple[str, WordCounts]] = cache.bundle(WORDS)
+    stored = cache.get(WORD_TOTALS, key_of(WORD_TOTALS))
+    changed = [
+        rel
+        for rel in sorted(current.keys() | kept.keys())
+        if (kept[rel][0] if rel in kept else None) != (current[rel][0] if rel in current else None)
+    ]
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 2
+        and stored[0] == _sources_key(kept)
+        and len(changed) <= len(current) // 4  # else adding up afresh is as quick
+    ):
+        totals: Counter[str] = stored[1].copy()
+        for rel in changed:
+            if rel in kept:
+                for word, count in kept[rel][1].items():
+                    if left := totals[word] - count:
+                        totals[word] = left
+                    else:
+                        del totals[word]
+            if rel in current:
+                totals.update(dict(current[rel][1].items()))
+    else:
+        totals = _sum_of(counts for _, counts in current.values())
+    cache.keep_bundle(WORDS, current)
+    cache.put(WORD_TOTALS, key_of(WORD_TOTALS), (_sources_key(current), totals))
+    return totals.copy()  # the caller's to change; the kept sum stays as it is
+
+
+def _sum_of(all_counts: Iterable[WordCounts]) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for counts in all_counts:
+        for word, count in counts.items():
+            totals[word] += count
+    return totals
+
+
+def _sources_key(words: dict[str, tuple[str, WordCounts]]) -> str:
+    """A key of the pages' paths and the files their counts were made from."""
+    return key_of(*(f"{rel}\0{source}" for rel, (source, _) in sorted(words.items())))
 
 
 @dataclass(frozen=True)

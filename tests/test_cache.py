@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from lo_static import leaflet_html, offline, render, zipwrite
+from lo_static import leaflet_html, offline, render, search, zipwrite
 from lo_static.build import BuildOptions
 from lo_static.build import build as build_site
 from lo_static.cache import BuildCache, _part, key_of
@@ -264,6 +265,50 @@ def test_a_text_edit_remakes_no_file_made_from_front_matter_or_other_services(
     assert "openreferral/services.json" in made  # it holds every service, the edited one too
     monkeypatch.undo()
     site.rebuild()  # and the site is the full build's
+
+
+def test_a_text_edit_corrects_the_sites_word_counts_rather_than_adding_them_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search page's word list sums every page's word counts (a fifth of a second of each
+    rebuild at 5,000 services): after an edit the last sum is corrected by the changed page,
+    and the list is the full build's."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/speech-therapy.md", "\n## ", "\nMarmalade sandwiches for everyone.\n\n## ")
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "_sum_of", refuse_to_add_up)
+        build(site.content, site.out, "--cache-dir", str(site.cache))
+    site.rebuild()
+    assert "marmalade" in json.loads((site.out / render.VOCABULARY).read_text())
+
+
+@pytest.mark.parametrize("damage", ["sum lost", "counts lost in part"])
+def test_word_counts_are_added_up_afresh_when_the_kept_sum_does_not_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    site = Rebuilds(tmp_path, MINIMAL)
+    site.edit("services/youth-club.md", "Games, trips", "Marmalade sandwiches, games, trips")
+    if damage == "sum lost":
+        shutil.rmtree(site.cache / search.WORD_TOTALS)
+    else:
+        parts = sorted((site.cache / "bundles" / search.WORDS).glob("*.shard"))
+        assert len(parts) > 1
+        parts[0].unlink()
+    added_up: list[int] = []
+
+    def counted(*args: Any) -> Counter[str]:
+        added_up.append(1)
+        return real_sum(*args)
+
+    real_sum = search._sum_of
+    monkeypatch.setattr(search, "_sum_of", counted)
+    site.rebuild()
+    assert len(added_up) == 2  # the cached build's and the full build's
+    assert "marmalade" in json.loads((site.out / render.VOCABULARY).read_text())
+
+
+def refuse_to_add_up(*_: object) -> None:
+    raise AssertionError("added up afresh")
 
 
 EDITS: dict[str, Callable[[Rebuilds], None]] = {
