@@ -38,6 +38,7 @@ made by an untrusted build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -64,6 +65,12 @@ LENGTH = 8
 SHARD = 2
 """Entries are kept in files by the first SHARD hex digits of their keys (see `_shard`)."""
 SHARD_SUFFIX = ".shard"
+CODE_STAMP = "code"
+"""The file naming the code fingerprint of the last build that pruned the cache. Entries made
+by another version of lo-static can never be used again (every key starts with the code's
+fingerprint), yet while they were under half the cache they stayed, and every rebuild read
+them with the rest: after two upgrades, a rebuild at 5,000 services read three times the
+entries it used."""
 BUNDLE_PARTS = 16
 """Files each bundle is kept in (see `bundle`)."""
 
@@ -255,10 +262,16 @@ class BuildCache:
 
     def prune(self) -> int:
         """Once the cache holds more than twice what this build used, drop the rest (what
-        older versions of the content made), so it cannot grow for ever. Returns how many
+        older versions of the content made), so it cannot grow for ever; and drop it all in
+        the first build of a new version of lo-static (see CODE_STAMP). Returns how many
         entries were dropped."""
         if self.folder is None:
             return 0
+        stamp = self.folder / CODE_STAMP
+        try:
+            new_code = stamp.read_text(encoding="ascii") != code_fingerprint()
+        except (OSError, ValueError):
+            new_code = True
         for legacy in self.folder.glob("*/??"):  # a file per entry, as lo-static kept them once
             if legacy.is_dir() and legacy.parent.name != "bundles":
                 shutil.rmtree(legacy, ignore_errors=True)
@@ -267,7 +280,7 @@ class BuildCache:
         for kind in sorted({kind for kind, _ in self._used}):
             self.load_all(kind)
         held = sum(len(entries) for entries in self._shards.values())
-        if held <= 2 * len(self._used):
+        if held <= 2 * len(self._used) and not new_code:
             return 0
         removed = 0
         for (kind, prefix), entries in self._shards.items():
@@ -278,6 +291,8 @@ class BuildCache:
                 removed += len(unused)
                 self._changed_shards.add((kind, prefix))
         self.save()
+        with contextlib.suppress(OSError):
+            stamp.write_text(code_fingerprint(), encoding="ascii")
         return removed
 
     def _path(self, kind: str, key: str) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from lo_static import cache as cache_module
 from lo_static import leaflet_html, offline, render, search, zipwrite
 from lo_static.build import BuildOptions
 from lo_static.build import build as build_site
@@ -532,6 +533,23 @@ def test_the_cache_keeps_only_what_recent_builds_use(tmp_path: Path) -> None:
     site.rebuild()
     assert cached_entries(site.cache) == held  # the pages, unchanged, were read from these
     assert not legacy.exists()
+
+
+def test_a_new_version_of_lo_static_drops_what_older_versions_made(tmp_path: Path) -> None:
+    """Entries an older lo-static made can never be used (every key starts with the code's
+    fingerprint): the first build of a new version drops them all, where entries of older
+    content stay until they are half the cache (switching between branches reuses them)."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    held = cached_entries(site.cache)
+    old = BuildCache(site.cache)
+    for number in range(len(held) // 2):
+        old.put("read", key_of("old", str(number)), "stale")
+    old.save()
+    site.rebuild()
+    assert len(cached_entries(site.cache)) == len(held) + len(held) // 2  # under half: kept
+    (site.cache / cache_module.CODE_STAMP).write_text("an older version's fingerprint")
+    site.rebuild()
+    assert cached_entries(site.cache) == held
 
 
 def cached_entries(folder: Path) -> set[tuple[str, str]]:
