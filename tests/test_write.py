@@ -93,6 +93,22 @@ def test_an_update_touches_only_what_changed(out: Path) -> None:
     assert leftovers(out) == []
 
 
+def test_unchanged_files_stay_however_their_paths_are_written(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild names the files it keeps by the output folder as given: relative to the
+    working folder or not, they are the site's own files and stay the very same files."""
+    monkeypatch.chdir(out.parent)
+    before = snapshot(out)
+    kept = [
+        (rel, Path(out.name) / rel if number % 2 else out / rel)
+        for number, rel in enumerate(OLD_SITE)
+    ]
+    assert write_site(Path(out.name), [], [], unchanged=kept) == len(OLD_SITE)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
 @pytest.mark.parametrize("when", ["while writing", "while finishing"])
 def test_a_failed_update_leaves_the_output_exactly_as_it_was(out: Path, when: str) -> None:
     before = snapshot(out)
