@@ -234,11 +234,14 @@ def glossary_link_open(term: Term, glossary_url: str) -> str:
     )
 
 
-def search_keywords(page: Page, glossary: Glossary) -> str:
+def search_keywords(page: Page, glossary: Glossary, body: str | None = None) -> str:
     """Glossary terms and their expansions for a page that uses either, so a search for
     "EHCP" finds pages that only say "education, health and care plan", and back. A term is
-    used where it stands as a word (`\\bterm\\b`); an expansion anywhere, in any case."""
-    text = " ".join([page.title, str(page.meta.get("summary", "")), page.body])
+    used where it stands as a word (`\\bterm\\b`); an expansion anywhere, in any case.
+    `body`: the page's body, when the caller has unpacked it already."""
+    if body is None:
+        body = page.body
+    text = " ".join([page.title, str(page.meta.get("summary", "")), body])
     used = glossary.terms_in(text)
     return "; ".join(f"{term.term} {term.expansion}" for term in glossary.terms if term in used)
 

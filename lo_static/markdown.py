@@ -95,11 +95,12 @@ class UnreadableMarkdown(LoStaticError):
     """The Markdown parser failed on a body (a fault in the parser or in lo-static)."""
 
 
-def parse_page(md: Markdown, page: Page) -> list[Diagnostic]:
-    """Parse the body and record its heading anchors. Should the parser fail, the page gets an
-    empty body and the problem is returned, to be reported at the body's first line."""
+def parse_page(md: Markdown, page: Page, body: str | None = None) -> list[Diagnostic]:
+    """Parse the body (`body`, when the caller has unpacked it already) and record its heading
+    anchors. Should the parser fail, the page gets an empty body and the problem is returned,
+    to be reported at the body's first line."""
     try:
-        page.tokens = md.parse(page.body)
+        page.tokens = md.parse(page.body if body is None else body)
     except UnreadableMarkdown as error:
         page.tokens = Document([], [], [], [], "")
         page.anchors = set()
