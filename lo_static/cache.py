@@ -128,6 +128,10 @@ class BuildCache:
     """Each bundle's files as they were read, by kind: a part equal to its file is not written."""
     _changed_bundles: set[str] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        if self.folder is not None:
+            allow_open_files()
+
     @property
     def hits(self) -> int:
         """Files read and pages analysed that came from the cache (and the last site's record)."""
@@ -330,6 +334,28 @@ class BuildCache:
                 continue
             written[rel] = Written(key, info.st_size, info.st_mtime_ns, info.st_ino)
         self.put("site", key_of(str(out_dir.resolve())), written)
+
+
+OPEN_FILES = 4096
+"""Open files a build asks to be allowed (see `allow_open_files`)."""
+
+
+def allow_open_files(wanted: int = OPEN_FILES) -> None:
+    """Raise this process's limit of open files towards `wanted`, as far as the system allows.
+
+    Packed values read from the cache keep their file open until they are gone (see
+    packed.CacheFile): a rebuild holds up to 530 cache files open, over macOS's default limit
+    of 256 and half Linux's 1,024. Best effort: where the limit cannot be raised, a cache file
+    that cannot be opened is a miss like any other."""
+    try:
+        import resource  # not on Windows
+    except ImportError:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _part(key: str) -> int:

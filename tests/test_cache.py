@@ -9,6 +9,8 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -434,6 +436,25 @@ def files_open_in(folder: Path) -> int:
         with contextlib.suppress(OSError):
             targets.append(os.readlink(f"/proc/self/fd/{fd}"))
     return sum(target.startswith(f"{folder}/") for target in targets)
+
+
+def test_a_build_with_a_cache_may_keep_its_files_open(tmp_path: Path) -> None:
+    """Values read from the cache keep their file open (up to 530 at once), more than macOS
+    allows by default (256): a build with a cache raises its limit as far as it may."""
+    script = (
+        "import resource\n"
+        "from pathlib import Path\n"
+        "from lo_static.cache import BuildCache, OPEN_FILES\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (200, hard))\n"
+        "BuildCache(None)\n"
+        "assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 200\n"
+        f"BuildCache(Path({str(tmp_path)!r}))\n"
+        "wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)\n"
+        "assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == max(200, wanted)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_cache_file_cut_short_is_a_miss_or_a_clear_error(tmp_path: Path) -> None:
