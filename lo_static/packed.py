@@ -27,7 +27,7 @@ import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
 
@@ -158,9 +158,10 @@ class CacheFile:
         self.name = name
         self.fd = fd  # set last: the file is this object's to close only once it is made
 
-    def __del__(self) -> None:
+    def __del__(self, _close: Callable[[int], None] = os.close) -> None:
+        # os.close bound here: at the interpreter's exit, module globals may be gone first.
         if (fd := getattr(self, "fd", None)) is not None:
-            os.close(fd)
+            _close(fd)
 
     def get(self, at: int, length: int) -> bytes:
         data = os.pread(self.fd, length, self.start + at)
