@@ -27,7 +27,8 @@ PDFs) in 256 files per kind, by the start of their keys, so that an edit rewrite
 of each (see `_shard`). Each file holds its entries pickled, then the bytes of the packed values
 they hold, which are read from the file where they are used (see `_read`, packed.kept_apart).
 
-Compiled templates are kept in the folder too, by Jinja's own file cache (render.TemplateCode).
+Compiled templates are kept in the folder too, by Jinja's own file cache (render.TemplateCode),
+in a folder for each version of lo-static and Jinja (`BuildCache.template_code`).
 
 Every key starts with the code's own fingerprint (lo_static's source files and the templates),
 so a new version of lo-static never reuses what an older one made. A cache that cannot be read
@@ -52,6 +53,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from . import resources
 from .packed import CacheFile, kept_apart, kept_in
 from .parallel import paused_collection
@@ -71,6 +74,9 @@ by another version of lo-static can never be used again (every key starts with t
 fingerprint), yet while they were under half the cache they stayed, and every rebuild read
 them with the rest: after two upgrades, a rebuild at 5,000 services read three times the
 entries it used."""
+TEMPLATE_CODE = "templates"
+"""The folder of compiled templates (see render.TemplateCode): one folder in it for each
+version of lo-static and Jinja, the others removed with what older versions cached."""
 BUNDLE_PARTS = 16
 """Files each bundle is kept in (see `bundle`)."""
 
@@ -131,6 +137,14 @@ class BuildCache:
     def __post_init__(self) -> None:
         if self.folder is not None:
             allow_open_files()
+
+    @property
+    def template_code(self) -> Path | None:
+        """Where compiled templates are kept (see render.TemplateCode): a folder named by
+        lo-static's code, which sets how Jinja compiles, and Jinja's version."""
+        if self.folder is None:
+            return None
+        return self.folder / TEMPLATE_CODE / key_of("templates", jinja2.__version__)[:16]
 
     @property
     def hits(self) -> int:
@@ -295,6 +309,10 @@ class BuildCache:
                 removed += len(unused)
                 self._changed_shards.add((kind, prefix))
         self.save()
+        if new_code:
+            for folder in (self.folder / TEMPLATE_CODE).glob("*"):
+                if folder != self.template_code:
+                    shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(OSError):
             stamp.write_text(code_fingerprint(), encoding="ascii")
         return removed

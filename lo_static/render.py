@@ -75,15 +75,13 @@ PAGE_TEMPLATES = {
 }
 
 
-TEMPLATE_CODE = "templates"
-"""The build cache's folder of compiled templates (see `TemplateCode`)."""
-
-
 class TemplateCode(FileSystemBytecodeCache):
     """Templates compiled to Python code, kept in the build cache's folder: compiling them took
     a tenth of a second of every build, and of each render worker's share of a cold one. Jinja
-    checks each file against its template's source before using it. Best effort, like the rest
-    of the cache: a file that cannot be read or written means compiling again."""
+    checks each file against its template's source before using it; how it compiles depends on
+    the environment's settings and Jinja's version too, so the folder is named by those (see
+    `BuildCache.template_code`). Best effort, like the rest of the cache: a file that cannot be
+    read or written means compiling again."""
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
@@ -102,7 +100,7 @@ class TemplateCode(FileSystemBytecodeCache):
 def make_environment(templates_dir: Path, cache: BuildCache | None = None) -> Environment:
     """The Jinja2 environment: autoescape, StrictUndefined, no surprises. With a `cache`,
     compiled templates are kept in its folder (see `TemplateCode`)."""
-    folder = cache.folder if cache is not None else None
+    folder = cache.template_code if cache is not None else None
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
@@ -114,7 +112,7 @@ def make_environment(templates_dir: Path, cache: BuildCache | None = None) -> En
         # this, every page's template and each one it extends or imports would be checked
         # against the file's time on disk again (a tenth of the rendering).
         auto_reload=False,
-        bytecode_cache=TemplateCode(str(folder / TEMPLATE_CODE)) if folder is not None else None,
+        bytecode_cache=TemplateCode(str(folder)) if folder is not None else None,
     )
     env.filters["long_date"] = long_date
     for name in (

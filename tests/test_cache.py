@@ -530,10 +530,25 @@ def test_a_rebuild_takes_qr_codes_and_compiled_templates_from_the_cache(
 
 def test_templates_that_cannot_be_kept_are_compiled_each_time(tmp_path: Path) -> None:
     site = Rebuilds(tmp_path, MINIMAL)
-    shutil.rmtree(site.cache / render.TEMPLATE_CODE)
-    (site.cache / render.TEMPLATE_CODE).write_text("a file where the folder would be")
+    shutil.rmtree(site.cache / cache_module.TEMPLATE_CODE)
+    (site.cache / cache_module.TEMPLATE_CODE).write_text("a file where the folder would be")
     shutil.rmtree(site.out)
     site.rebuild()
+
+
+def test_each_version_of_lo_static_compiles_the_templates_for_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How Jinja compiles a template depends on the environment lo-static sets up, not only on
+    the template: another version keeps its compiled templates apart, and its first build
+    removes the older version's."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    [first] = (site.cache / cache_module.TEMPLATE_CODE).iterdir()
+    assert any(first.iterdir())
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "another version")
+    build(site.content, site.out, "--cache-dir", str(site.cache))
+    [second] = (site.cache / cache_module.TEMPLATE_CODE).iterdir()
+    assert second != first and any(second.iterdir())
 
 
 def test_keys_keep_their_parts_apart() -> None:
