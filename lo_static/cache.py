@@ -138,6 +138,12 @@ class BuildCache:
         if self.folder is not None:
             allow_open_files()
 
+    def next_build(self) -> None:
+        """Start counting and noting use afresh, for another build with the entries already in
+        memory (a preview keeps its cache between builds)."""
+        self.counts.clear()
+        self._used.clear()
+
     @property
     def template_code(self) -> Path | None:
         """Where compiled templates are kept (see render.TemplateCode): a folder named by

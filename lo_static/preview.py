@@ -139,6 +139,8 @@ class Preview:
         self._changed = threading.Condition()
         self._build_lock = threading.Lock()
         self.stopping = threading.Event()
+        self._cache: BuildCache | None = None
+        """The build cache as the last good build left it (see `_cache_for_build`)."""
 
     @property
     def watched(self) -> list[Path]:
@@ -165,7 +167,7 @@ class Preview:
                 self.options.today or date.today(),
                 templates=self.options.templates,
                 checklist=self.options.checklist,
-                cache=BuildCache(self.options.cache_dir) if self.options.cache_dir else None,
+                cache=self._cache_for_build(),
                 builds_again=True,
                 search=False,  # indexed once the pages are shown (see `_index`)
             )
@@ -186,6 +188,9 @@ class Preview:
                 report, failure = Report(), f"unexpected error while building: {error!r}"
             self._builds += 1
             outcome = Outcome(f"{self._instance}.{self._builds}", report, failure)
+            # After a good build, what its cache read and stored is what its folder holds: the
+            # next build takes it from memory. After any other, the next reads the folder.
+            self._cache = options.cache if outcome.ok else None
             with self._changed:
                 self._outcome = outcome
                 self._changed.notify_all()
@@ -193,6 +198,18 @@ class Preview:
             if outcome.ok:
                 self._index(pages)
             return outcome
+
+    def _cache_for_build(self) -> BuildCache | None:
+        """The build cache for the next build: the last good build's, as it is in memory, or
+        one read afresh from the folder. A rebuild at 5,000 services spent a quarter of its
+        time reading the cache's files again; entries are found by what they are made from,
+        so those read earlier stay true."""
+        if self.options.cache_dir is None:
+            return None
+        if self._cache is None:
+            return BuildCache(self.options.cache_dir)
+        self._cache.next_build()
+        return self._cache
 
     def _index(self, pages: int) -> None:
         """Index the pages just shown for the search page: Pagefind indexes every page again
