@@ -151,6 +151,13 @@ class Page:
     def published(self) -> bool:
         return not self.meta.get("draft", False)
 
+    def searchable_text(self, body: str | None = None) -> str:
+        """The title, summary and body together: the text the search page's word list and the
+        glossary's search keywords are found in. `body`: the body, when the caller has
+        unpacked it already (see analysis.analyse_page)."""
+        return " ".join([self.title, str(self.meta.get("summary", "")),
+                         self.body if body is None else body])
+
     def line_of(self, *key: str | int) -> int:
         """The file line of a front-matter key (or the end of front matter if absent)."""
         return self.yaml.line_of(tuple(key), self.fm_end_line)

@@ -239,9 +239,7 @@ def search_keywords(page: Page, glossary: Glossary, body: str | None = None) -> 
     "EHCP" finds pages that only say "education, health and care plan", and back. A term is
     used where it stands as a word (`\\bterm\\b`); an expansion anywhere, in any case.
     `body`: the page's body, when the caller has unpacked it already."""
-    if body is None:
-        body = page.body
-    text = " ".join([page.title, str(page.meta.get("summary", "")), body])
+    text = page.searchable_text(body)
     used = glossary.terms_in(text)
     return "; ".join(f"{term.term} {term.expansion}" for term in glossary.terms if term in used)
 

@@ -60,9 +60,7 @@ def word_counts(page: Page, body: str | None = None) -> WordCounts:
     """How often the page's title, summary and body (`body`, when the caller has unpacked it
     already) use each word (lowercased), for the search page's spelling help (the site's words,
     most used first)."""
-    if body is None:
-        body = page.body
-    text = " ".join([page.title, str(page.meta.get("summary", "")), body])
+    text = page.searchable_text(body)
     return WordCounts.of(Counter(map(str.lower, _WORD.findall(text))))
 
 
