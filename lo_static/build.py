@@ -368,7 +368,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
     # Files made in full every build (the Open Referral export, sitemap, PDFs, ...) are also
     # linked from the previous site when their bytes are the same: writing thousands of small
     # files costs far more than hashing them.
-    same_bytes: list[tuple[str, Path]] = []
+    same_bytes: list[tuple[str, str]] = []
 
     def changed_files() -> Iterator[tuple[str, bytes]]:
         for url, data in renderer.render_all():

@@ -242,3 +242,22 @@ def test_an_installed_folder_keeps_the_files_that_did_not_change(out: Path) -> N
             finished_by=("pagefind/",),
         )
     assert snapshot(out) == after
+
+
+def test_an_update_does_not_list_the_files_of_folders_its_finishing_step_replaces(
+    out: Path,
+) -> None:
+    """The search index's thousands of files are never stale (the finishing step replaces
+    the folder whole), so a rebuild does not list them; the site's other files it does."""
+    (out / "pagefind/fragment").mkdir()
+    (out / "pagefind/fragment/one.pf_fragment").write_bytes(b"chunk")
+    site_files = {rel for rel in OLD_SITE if not rel.startswith("pagefind/")}
+    update = SiteUpdate.begin(out)
+    try:
+        assert update.existing(("pagefind/",)) == site_files
+        assert update.existing() == site_files | {
+            "pagefind/entry.json", "pagefind/fragment/one.pf_fragment"
+        }
+    finally:
+        update.rollback()
+    assert leftovers(out) == []
