@@ -33,11 +33,15 @@ from .markdown import Markdown, check_links, forget_links, make_markdown, parse_
 from .offline import MANIFEST as OFFLINE_MANIFEST
 from .offline import SERVICE_WORKER, ZIP, finish_offline
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
+from .oruk_export import SERVICES as OPEN_REFERRAL_SERVICES
 from .oruk_export import (
     ExportedService,
+    LastList,
     check_open_referral,
     export_services,
     in_site_order,
+    keep_layout,
+    list_key,
     service_files,
 )
 from .packed import spooling
@@ -353,6 +357,13 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         if (path := reusable(options.out_dir, url, key, previous)) is not None
     }
     checked.reused = len(reused)
+    if OPEN_REFERRAL_SERVICES in reused and options.cache is not None:
+        keep_layout(options.cache, keys[OPEN_REFERRAL_SERVICES])
+    last_list = None
+    if (listed := previous.get(OPEN_REFERRAL_SERVICES)) is not None and (
+        path := reusable(options.out_dir, OPEN_REFERRAL_SERVICES, listed.key, previous)
+    ) is not None:
+        last_list = LastList(path, listed.key)
     workers = options.workers or default_workers(len(model.pages), POOL_MINIMUM)
     renderer = Renderer(
         model,
@@ -363,6 +374,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         skip=set(reused),
         open_referral=checked.open_referral,
         cache=options.cache,
+        last_list=last_list,
     )
     copies = [(rel, options.content_dir / rel) for rel in checked.assets]
     # Files made in full every build (the Open Referral export, sitemap, PDFs, ...) are also
@@ -479,10 +491,14 @@ def output_keys(checked: Checked, model: SiteModel, options: BuildOptions) -> di
     # Made from the front matter and settings alone, like the listings.
     keys.update({url: key_of("front matter", site, url) for url in FRONT_MATTER_FILES})
     # A service's Open Referral file is made from its record alone (see ExportedService.key).
+    # services.json, from all of them in order (see oruk_export.services_list).
     if checked.open_referral is not None:
-        for url, service in service_files(in_site_order(model, checked.open_referral)).items():
+        ordered = in_site_order(model, checked.open_referral)
+        for url, service in service_files(ordered).items():
             if service.key:
                 keys[url] = key_of("open referral", service.key)
+        if listed := list_key(ordered):
+            keys[OPEN_REFERRAL_SERVICES] = listed
     return keys
 
 

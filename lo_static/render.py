@@ -38,7 +38,7 @@ from .content import Page, output_path
 from .glossary import search_keywords
 from .leaflets import Leaflet, pdf_label
 from .markdown import Markdown, headings, render_body
-from .oruk_export import ExportedService, open_referral_files
+from .oruk_export import ExportedService, LastList, open_referral_files
 from .oruk_export import file_count as open_referral_count
 from .packed import Packed
 from .parallel import fork_map
@@ -191,10 +191,13 @@ class Renderer:
         skip: set[str] | None = None,
         open_referral: list[ExportedService] | None = None,
         cache: BuildCache | None = None,
+        last_list: LastList | None = None,
     ) -> None:
         self.model = model
         self.open_referral = open_referral
         """The services' Open Referral records made at check time (made again if None)."""
+        self.last_list = last_list
+        """The services.json of the previous site, whose entries a new one copies."""
         self.md = md
         self.workers = workers
         """Processes that render the pages (see parallel.fork_map)."""
@@ -253,7 +256,9 @@ class Renderer:
         if self.model.news:
             yield site_module.NEWS_FEED_URL, self.feed().encode("utf-8")
         yield VOCABULARY, self.vocabulary().encode("utf-8")
-        yield from open_referral_files(self.model, self.workers, self.open_referral, self.skip)
+        yield from open_referral_files(
+            self.model, self.workers, self.open_referral, self.skip, self.cache, self.last_list
+        )
         if API_PAGES not in self.skip:
             yield API_PAGES, pages_json(self.model)
         for url in sorted(self.printed):

@@ -22,7 +22,7 @@ import jinja2
 import pytest
 
 from lo_static import cache as cache_module
-from lo_static import leaflet_html, offline, render, search, zipwrite
+from lo_static import leaflet_html, offline, oruk_export, render, search, zipwrite
 from lo_static.build import BuildOptions
 from lo_static.build import build as build_site
 from lo_static.cache import BuildCache, _part, key_of
@@ -195,7 +195,8 @@ def test_editing_text_renders_only_that_page_again(tmp_path: Path) -> None:
     site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
     figures = cache_figures(site.rebuild())
     assert figures["misses"] == 2  # the edited file, read and analysed again
-    assert figures["reused_files"] == before - 2  # the page and its Open Referral file
+    # The page, its Open Referral file and services.json (which lists every service).
+    assert figures["reused_files"] == before - 3
     # Its Open Referral record (which carries its text) is made again; the others are reused.
     services = len(list((site.out / "openreferral/services").glob("*.json")))
     assert figures["open_referral_reused"] == services - 1
@@ -268,6 +269,36 @@ def test_a_text_edit_remakes_no_file_made_from_front_matter_or_other_services(
     assert "openreferral/services.json" in made  # it holds every service, the edited one too
     monkeypatch.undo()
     site.rebuild()  # and the site is the full build's
+
+
+def test_services_json_is_left_alone_until_a_service_changes_then_made_from_the_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """services.json (31 MB at 5,000 services) has a key made of its records' keys: a rebuild
+    that changes no service neither makes nor hashes it; one that edits a service copies the
+    other entries from the last file rather than joining every record again."""
+    site = Rebuilds(tmp_path, MINIMAL)
+    calls: list[str] = []
+
+    def spy(name: str) -> Callable[..., bytes]:
+        real = getattr(oruk_export, name)
+
+        def called(*args: Any) -> bytes:
+            calls.append(name)
+            return real(*args)  # type: ignore[no-any-return]
+
+        return called
+
+    monkeypatch.setattr(oruk_export, "services_list", spy("services_list"))
+    monkeypatch.setattr(oruk_export, "_dump_list", spy("_dump_list"))
+    build(site.content, site.out, "--cache-dir", str(site.cache))
+    assert calls == []
+    site.edit("services/speech-therapy.md", "\n## ", "\nA new sentence for families.\n\n## ")
+    build(site.content, site.out, "--cache-dir", str(site.cache))
+    assert calls == ["services_list"]  # and not joined in full
+    assert b"A new sentence for families." in (site.out / oruk_export.SERVICES).read_bytes()
+    monkeypatch.undo()
+    site.rebuild()  # the same bytes as a full build's
 
 
 def test_a_text_edit_corrects_the_sites_word_counts_rather_than_adding_them_up(

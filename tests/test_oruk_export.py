@@ -19,8 +19,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from lo_static.cache import BuildCache
 from lo_static.oruk_export import (
     NAMESPACE,
+    ExportedService,
+    LastList,
     _dump,
     _dump_list,
     _item_json,
@@ -29,8 +32,10 @@ from lo_static.oruk_export import (
     area_name,
     document_problems,
     is_free,
+    list_key,
     plain_text,
     provider_is_council,
+    services_list,
 )
 from lo_static.packed import Packed
 from tests.conftest import (
@@ -544,6 +549,79 @@ def test_services_json_is_joined_from_records_exactly_as_json_writes_it(count: i
     ]
     assert _dump_list([_item_json(item) for item in items]) == _dump(_page(items))
     assert _dump_list([Packed.of(_item_json(item)) for item in items]) == _dump(_page(items))
+
+
+def _record(name: str, version: int = 0) -> ExportedService:
+    """A service's record as the export makes it; `version` changes its text and its key."""
+    item = {"id": name, "name": f"Service {name}", "description": "words " * (3 + version)}
+    return ExportedService(f"services/{name}.md", name, (), Packed.of(_item_json(item)),
+                           Packed.of(b"{}"), f"key {name} {version}")
+
+
+LIST_CHANGES = {
+    "one record edited": lambda names: [(n, 1 if n == "m" else 0) for n in names],
+    "first and last edited": lambda names: [
+        (n, 1 if n in (names[0], names[-1]) else 0) for n in names
+    ],
+    "one added at the start": lambda names: [("new", 0)] + [(n, 0) for n in names],
+    "one removed": lambda names: [(n, 0) for n in names if n != "c"],
+    "two swapped": lambda names: [(n, 0) for n in [names[1], names[0], *names[2:]]],
+    "all new": lambda names: [(n, 2) for n in names],
+    "none left": lambda names: [],
+    "nothing changed": lambda names: [(n, 0) for n in names],
+}
+
+
+@pytest.mark.parametrize("change", list(LIST_CHANGES))
+def test_services_json_after_a_change_copies_the_last_files_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A rebuild makes services.json from the last one: the entries of records it already
+    holds are copied from it, only the others unpacked; the bytes are a full join's."""
+    cache = BuildCache(tmp_path / "cache")
+    names = [chr(code) for code in range(ord("a"), ord("z") + 1)]
+    first = [_record(name) for name in names]
+    last = tmp_path / "services.json"
+    last.write_bytes(services_list(first, cache))
+    assert last.read_bytes() == _dump_list([record.item for record in first])
+    listed = LIST_CHANGES[change](names)
+    new = [_record(name, version) for name, version in listed]
+    unpacked: list[bytes] = []
+    real = Packed.unpacked
+
+    def counted(self: Packed) -> bytes:
+        unpacked.append(real(self))
+        return unpacked[-1]
+
+    monkeypatch.setattr(Packed, "unpacked", counted)
+    made = services_list(new, cache, LastList(str(last), list_key(first)))
+    monkeypatch.undo()
+    assert made == _dump_list([record.item for record in new])
+    assert len(unpacked) == sum(version > 0 or name == "new" for name, version in listed)
+    # The layout kept this time lets the next build copy from the file just made.
+    again = tmp_path / "again.json"
+    again.write_bytes(made)
+    monkeypatch.setattr(Packed, "unpacked", counted)
+    unpacked.clear()
+    assert services_list(new, cache, LastList(str(again), list_key(new))) == made
+    assert unpacked == []
+
+
+def test_services_json_is_joined_in_full_without_the_last_files_layout(tmp_path: Path) -> None:
+    """Without a record of where the last file's entries are (another cache, or none), or when
+    the last file has gone, the list is joined from every record."""
+    records = [_record(name) for name in "abc"]
+    last = tmp_path / "services.json"
+    last.write_bytes(_dump_list([record.item for record in records]))
+    edited = [records[0], _record("b", 1), records[2]]
+    full = _dump_list([record.item for record in edited])
+    remembered = BuildCache(tmp_path / "cache")
+    services_list(records, remembered)  # keeps the layout of that list
+    assert services_list(edited, BuildCache(tmp_path / "other"), LastList(str(last),
+                         list_key(records))) == full
+    assert services_list(edited, remembered, LastList(str(tmp_path / "gone"),
+                         list_key(records))) == full
+    assert services_list(edited, None, None) == full
 
 
 def test_the_json_is_written_as_json_dumps_writes_it() -> None:
