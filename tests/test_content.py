@@ -18,6 +18,19 @@ def test_output_paths_are_pretty_urls() -> None:
     assert output_path("services/speech.md") == "services/speech/index.html"
     assert output_path("about/index.md") == "about/index.html"
     assert output_path("about/guide.easy-read.md") == "about/guide/easy-read/index.html"
+    assert output_path("index.easy-read.md") == "easy-read/index.html"
+    assert output_path("a/b/index.easy-read.md") == "a/b/easy-read/index.html"
+    assert output_path("a/indexes.md") == "a/indexes/index.html"
+    assert output_path("a/Index.md") == "a/Index/index.html"
+
+
+def test_output_paths_of_unusual_spellings_follow_path_rules() -> None:
+    """A content folder's listing never gives these, but a path written another way still
+    means the same page."""
+    assert output_path("a//b.md") == "a/b/index.html"
+    assert output_path("./a/index.md") == "a/index.html"
+    assert output_path("a/./index.md") == "a/index.html"
+    assert output_path("./index.md") == "index.html"
 
 
 def test_kind_comes_from_the_top_folder() -> None:
