@@ -653,6 +653,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def filesystem(path: Path) -> str | None:
+    """The type of the file system `path` is on (ext4, tmpfs, ...), from /proc/mounts: creating
+    the site's thousands of files costs far more on some disks than in memory."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target, best, kind = str(path.resolve()), "", None
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
 def peers_option(value: str) -> list[str]:
     if value == "auto":
         return ["hugo"] if shutil.which("hugo") else []
@@ -688,6 +707,13 @@ def main() -> None:
         default=ROOT / "bench" / "results.json",
         help="where to write the results (default bench/results.json)",
     )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="the folder to make the corpora, sites and caches in (default: the system's "
+        "temporary folder); /dev/shm keeps them in memory, leaving the disk out of the figures",
+    )
     options = parser.parse_args()
     peers = peers_option(options.peers)
     sizes = [s.strip() for s in options.sizes.split(",") if s.strip()]
@@ -695,8 +721,13 @@ def main() -> None:
         if size != "demo" and not size.isdigit():
             parser.error(f"--sizes: {size!r} is neither 'demo' nor a number")
     rows = []
-    with tempfile.TemporaryDirectory(prefix="lo-bench-") as tmp:
+    if options.work_dir is not None and not options.work_dir.is_dir():
+        parser.error(f"--work-dir: {options.work_dir} is not a folder")
+    with tempfile.TemporaryDirectory(prefix="lo-bench-", dir=options.work_dir) as tmp:
         work = Path(tmp)
+        place = {"folder": str(work.parent), "filesystem": filesystem(work)}
+        kind = place["filesystem"] or "file system unknown"
+        print(f"working in {work} ({kind})", file=sys.stderr)
         for size in sizes:
             content = work / f"corpus-{size}"
             if size == "demo":
@@ -708,6 +739,7 @@ def main() -> None:
             shutil.rmtree(content, ignore_errors=True)
     results = {
         "machine": machine(),
+        "work": place,
         "today": TODAY,
         "query": QUERY,
         "repeat": options.repeat,

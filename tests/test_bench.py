@@ -128,3 +128,15 @@ def test_a_program_ending_while_sampled_is_not_counted_as_lo_statics_own(
         pass
     assert peak.samples == 1
     assert (peak.peak_kb, peak.peak_own_kb) == (1_700_000, 300_000)
+
+
+def test_the_file_system_of_the_work_folder_is_recorded(tmp_path: Path) -> None:
+    """Making the site's files costs far more on some disks than in memory, so the results say
+    where the builds wrote (--work-dir)."""
+    assert bench_module.filesystem(Path("/proc/self")) == "proc"
+    assert bench_module.filesystem(Path("/")) is not None
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert bench_module.filesystem(nested) == bench_module.filesystem(tmp_path)
+    if Path("/dev/shm").is_dir():
+        assert bench_module.filesystem(Path("/dev/shm")) == "tmpfs"
