@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
+
 from .api import FOLDER as API_FOLDER
 from .cache import BuildCache, file_identity, stat_identity
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
@@ -290,7 +292,7 @@ def _made_here(
         "files": [{"url": rel, "bytes": sizes[rel], "revision": revisions[rel]} for rel in files],
     }
     return {
-        MANIFEST: (json.dumps(manifest, separators=(",", ":")) + "\n").encode(),
+        MANIFEST: _compact_json(manifest) + b"\n",
         SERVICE_WORKER: (TEMPLATES_DIR / SERVICE_WORKER)
         .read_text()
         .replace("__BUILD__", build)
@@ -298,6 +300,16 @@ def _made_here(
         .replace("__OFFLINE__", OFFLINE_PAGE)
         .encode(),
     }
+
+
+def _compact_json(value: object) -> bytes:
+    """`json.dumps(value, separators=(",", ":"))` as bytes: by orjson, which writes the same
+    bytes (a large site's manifest lists 10,000 files) ten times as fast, while they are all
+    ASCII (json.dumps escapes the rest; the site's paths never have any)."""
+    made = orjson.dumps(value)
+    if made.isascii():
+        return made
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _holds(path: Path, data: bytes) -> bool:

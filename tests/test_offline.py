@@ -468,3 +468,15 @@ def test_files_packed_by_worker_processes_make_the_same_zip(
             if path.is_file() and rel not in made:
                 assert archive.read(f"local-offer/{rel}") == path.read_bytes(), rel
     assert [path.name for path in site.iterdir() if path.name.endswith(".zip")] == [offline.ZIP]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"build": "abc", "total_bytes": 12, "files": [{"url": "a/index.html", "bytes": 3}]},
+        {"files": [{"url": "caf\u00e9/index.html", "note": "\u2603 \U0001f600 \u2028"}]},
+        {"text": 'quote " backslash \\ control \u0001 tab \t', "empty": [], "none": None},
+    ],
+)
+def test_the_manifest_is_written_as_compact_json_dumps_writes_it(value: dict[str, Any]) -> None:
+    assert offline._compact_json(value) == json.dumps(value, separators=(",", ":")).encode()
