@@ -531,6 +531,9 @@ def services_list(
             old = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
     except (OSError, ValueError):  # gone since it was checked, or empty
         return services_list(exported, cache)
+    if offset - len(separator) > len(old):  # not the file the layout was made for
+        old.release()
+        return services_list(exported, cache)
     try:
         head, tail = _list_ends(len(exported))
         joined = io.BytesIO()

@@ -621,6 +621,8 @@ def test_services_json_is_joined_in_full_without_the_last_files_layout(tmp_path:
                          list_key(records))) == full
     assert services_list(edited, remembered, LastList(str(tmp_path / "gone"),
                          list_key(records))) == full
+    last.write_bytes(last.read_bytes()[:40])  # cut short: shorter than its layout says
+    assert services_list(edited, remembered, LastList(str(last), list_key(records))) == full
     assert services_list(edited, None, None) == full
 
 
