@@ -112,3 +112,15 @@ def test_bodies_are_held_compressed_and_read_back_whole(site: SiteDir, tmp_path:
         assert not [field for field in fields if isinstance(field, str) and len(field) > 64]
         assert isinstance(page.packed_body, Packed)
         assert page.packed_body in fields
+
+
+def test_markdown_files_are_told_by_their_names_ending_in_md_in_any_case(tmp_path: Path) -> None:
+    for rel in ("index.md", "about/Guide.MD", "about/notes.md.txt", "a.b/page.Md", "x/y.md.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("---\ntitle: T\n---\n", encoding="utf-8")
+    (tmp_path / "folder.md").mkdir()  # a folder, whatever its name
+    tree = discover(tmp_path, "content")
+    assert [page.rel for page in tree.pages] == [
+        "a.b/page.Md", "about/Guide.MD", "index.md", "x/y.md.md"
+    ]
+    assert tree.assets == ["about/notes.md.txt"]
