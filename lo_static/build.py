@@ -357,10 +357,12 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         if (path := reusable(options.out_dir, url, key, previous)) is not None
     }
     checked.reused = len(reused)
-    if OPEN_REFERRAL_SERVICES in reused and options.cache is not None:
-        keep_layout(options.cache, keys[OPEN_REFERRAL_SERVICES])
+    # services.json is kept as it is, or made again from the last one (see services_list).
     last_list = None
-    if (listed := previous.get(OPEN_REFERRAL_SERVICES)) is not None and (
+    if OPEN_REFERRAL_SERVICES in reused:
+        if options.cache is not None:
+            keep_layout(options.cache, keys[OPEN_REFERRAL_SERVICES])
+    elif (listed := previous.get(OPEN_REFERRAL_SERVICES)) is not None and (
         path := reusable(options.out_dir, OPEN_REFERRAL_SERVICES, listed.key, previous)
     ) is not None:
         last_list = LastList(path, listed.key)
