@@ -34,7 +34,7 @@ from .oruk_export import plain_text_of
 from .packed import Packed, Pickled
 from .parallel import default_workers, fork_map
 from .plain_language import check_alt_text, check_easy_read_text
-from .search import WordCounts, word_counts
+from .search import WordCounts, count_words
 from .site import GLOSSARY_URL, relative
 
 POOL_MINIMUM = 300
@@ -140,12 +140,13 @@ def analyse_page(page: Page, work: Work) -> Analysis:
         found += check_easy_read_text(page)
     glossary_url = relative(page.url, GLOSSARY_URL)
     links = list(iter_links(page))
+    counts = count_words(page.searchable_text(body))
     result = Analysis(
         diagnostics=found,
         anchors=page.anchors,
         links=Pickled.of(links),
         headings=Pickled.of(headings(page)),
-        keywords=search_keywords(page, work.glossary, body),
+        keywords=search_keywords(page, work.glossary, body, counts),
         plain_body=Packed.of(plain_text_of(page.tokens)),
         body_html=Packed.of(render_body(
             work.md,
@@ -155,7 +156,7 @@ def analyse_page(page: Page, work: Work) -> Analysis:
             print_url_for=work.targets.print_url_for,
         )),
         linked=tuple(sorted(linked_paths(page, links))),
-        words=word_counts(page, body),
+        words=WordCounts.of(counts),
     )
     page.tokens = None
     return result

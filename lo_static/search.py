@@ -33,7 +33,8 @@ UNUSED = (
 )
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
+"""A word of the search page's word list (and of the glossary's search for expansions)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,12 @@ def word_counts(page: Page, body: str | None = None) -> WordCounts:
     """How often the page's title, summary and body (`body`, when the caller has unpacked it
     already) use each word (lowercased), for the search page's spelling help (the site's words,
     most used first)."""
-    text = page.searchable_text(body)
-    return WordCounts.of(Counter(map(str.lower, _WORD.findall(text))))
+    return WordCounts.of(count_words(page.searchable_text(body)))
+
+
+def count_words(text: str) -> Counter[str]:
+    """How often `text` uses each `WORD`, lowercased."""
+    return Counter(map(str.lower, WORD.findall(text)))
 
 
 WORDS = "words"

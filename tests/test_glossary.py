@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from lo_static.content import Page
 from lo_static.glossary import Glossary, Term, search_keywords
+from lo_static.search import count_words
 from tests.conftest import SiteDir, assert_only_error, assert_only_warning, run
 
 GUIDE = "about/guide.md"
@@ -159,3 +160,51 @@ def test_search_keywords_is_one_search_per_term_done_at_once(text: str, kept: li
     glossary = Glossary([term for term, keep in zip(PREFIXED.terms, kept, strict=True) if keep])
     page = _page(text, title="GOV" if kept[0] else "Title")
     assert search_keywords(page, glossary) == _keywords_one_by_one(page, glossary)
+
+
+# Expansions whose inner words stand next to every kind of neighbour a word can have.
+ANCHORED = Glossary([
+    Term("EHC", "education, health and care", "x"),
+    Term("EHCP", "Education, Health and Care plan", "x"),
+    Term("SENDIASS", "SEND information, advice and support service", "x"),
+    Term("CAMHS", "child and adolescent mental health services", "x"),
+    Term("PfA", "preparing for adult's-life", "x"),
+    Term("KS", "key stage", "x"),  # no inner word: always searched for
+    Term("LO", "a local offer (café-style)", "x"),
+    Term("IKS", "information kept safely", "x"),
+])
+
+_ANCHORED_PIECES = st.sampled_from(
+    ["education", "Education", "EDUCATION", ",", " ", "health", "HEALTH", "healthcare", " and ",
+     "care", "care plan", "plan", "-", "'", "’", "information", "advice", "support service",
+     "child", "adolescent", "mental", "services", "adult's-life", "adult", "'s-life",
+     "preparing for", "key stage", "local", "offer", "(café-style)", "café", "\u0130", "\u212a",
+     "\u212aept", "kept", "safely", "é", "\n", "x", "EHC",
+     # Whole expansions, some with other neighbours, so many texts have one.
+     "Education, Health and Care plan", "education, health and care-plan", "x-education, health",
+     "preparing for adult's-life", "information \u212aept safely", "information kept safely",
+     "child and adolescent mental health services", "a local offer (café-style)"]
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.lists(_ANCHORED_PIECES, max_size=16).map("".join))
+def test_expansions_found_through_counted_words_as_by_searching_the_text(text: str) -> None:
+    """With the page's counted words, an expansion is searched for only where its inner word
+    was counted: it must find exactly what searching the whole text finds."""
+    page = _page(text)
+    words = count_words(page.searchable_text())
+    assert search_keywords(page, ANCHORED, words=words) == _keywords_one_by_one(page, ANCHORED)
+
+
+def test_an_expansion_is_looked_for_only_where_its_inner_word_was_counted() -> None:
+    """The counted words decide: an expansion whose longest inner word was not counted is not
+    searched for (the words must be the text's own, as analysis gives them)."""
+    page = _page("Ask about education, health and care today.")
+    assert "EHC education" in search_keywords(page, ANCHORED, words={"education", "health"})
+    assert search_keywords(page, ANCHORED, words={"education"}) == ""
+    # Without an inner word (`key stage`), or with a character that lowercases into a word's
+    # (the Kelvin sign), the text is searched whatever was counted.
+    assert search_keywords(_page("At key stage 2."), ANCHORED, words=set()) == "KS key stage"
+    kelvin = _page("Information \u212aept safely.")
+    assert search_keywords(kelvin, ANCHORED, words=set()) == "IKS information kept safely"
