@@ -1,6 +1,7 @@
-"""The lo-static benchmark: build, rebuild, memory and search figures, with Hugo side by side.
+"""The lo-static benchmark: build, rebuild, memory and search figures, with Hugo and Eleventy
+side by side.
 
-    bench/run [--sizes 1000,5000,20000] [--repeat 1] [--no-browser] [--peers hugo|none]
+    bench/run [--sizes 1000,5000,20000] [--repeat 1] [--no-browser] [--peers hugo,eleventy|none]
 
 For each corpus (the demo, or the demo plus N synthetic services from make_corpus.py) and each
 of --repeat rounds (figures are medians over the rounds) it runs whole `lo-static build`
@@ -17,7 +18,9 @@ stages of the cold build, and the cold build's peak memory: the proportional set
 the build process and all its descendants, sampled every 25 ms. Then the size of the search
 index on disk and the bytes a browser fetches for a first search (Debian's Chromium through
 Playwright; --no-browser skips it). With --peers hugo (the default when `hugo` is on PATH) it
-also times Debian's Hugo on the same corpus with the minimal site in bench/peers/hugo.
+also times Debian's Hugo on the same corpus with the minimal site in bench/peers/hugo; with
+--peers eleventy (the default when bench/peers/eleventy has its node packages), Eleventy with
+the minimal site in bench/peers/eleventy.
 
 It prints Markdown tables and writes bench/results.json with a description of the machine.
 """
@@ -50,6 +53,8 @@ from bench.make_corpus import make  # noqa: E402
 TODAY = "2026-11-23"
 QUERY = "autism"
 HUGO_SITE = ROOT / "bench" / "peers" / "hugo"
+ELEVENTY_SITE = ROOT / "bench" / "peers" / "eleventy"
+ELEVENTY = ELEVENTY_SITE / "node_modules" / ".bin" / "eleventy"
 SAMPLE_SECONDS = 0.025
 ARGS = [
     "--no-sandbox",
@@ -349,6 +354,40 @@ def hugo_build(content: Path, work: Path) -> tuple[Run, int]:
     return run, pages
 
 
+# --- Eleventy -----------------------------------------------------------------------------------
+
+
+def eleventy_version() -> str | None:
+    """Eleventy's version (and Node's), when bench/peers/eleventy has its node packages."""
+    package = ELEVENTY_SITE / "node_modules" / "@11ty" / "eleventy" / "package.json"
+    node = shutil.which("node")
+    if not package.is_file() or node is None:
+        return None
+    version = json.loads(package.read_text()).get("version", "?")
+    result = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    return f"{version} (Node {result.stdout.strip() or '?'})"
+
+
+def eleventy_build(content: Path, work: Path) -> tuple[Run, int]:
+    """One cold Eleventy build of the corpus with bench/peers/eleventy: (run, HTML pages
+    written). Eleventy keeps no cache between builds."""
+    out = work / "eleventy-out"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(ELEVENTY), f"--config={ELEVENTY_SITE / 'eleventy.config.mjs'}"]
+    command += [f"--input={content}", f"--output={out}", "--quiet"]
+    env = {**os.environ, "BENCH_PEER_DIR": str(ELEVENTY_SITE), "BENCH_CORPUS": str(content)}
+    run = run_measured(command, env=env)
+    if run.returncode != 0:
+        raise SystemExit(f"eleventy failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    pages = sum(1 for _ in out.rglob("*.html"))
+    shutil.rmtree(out, ignore_errors=True)
+    return run, pages
+
+
+PEERS = {"hugo": ("Hugo", hugo_build), "eleventy": ("Eleventy", eleventy_build)}
+"""Each generator bench/run can time on the same corpus: its name in tables, one cold build."""
+
+
 # --- One corpus ---------------------------------------------------------------------------------
 
 
@@ -424,21 +463,22 @@ def measure(
     row["first_query_bytes"] = row["first_query_requests"] = None
     if browser and pagefind.is_dir():
         row["first_query_bytes"], row["first_query_requests"] = first_query_bytes(out)
-    if "hugo" in peers:
+    for peer in peers:
+        build_once = PEERS[peer][1]
         runs = []
         for attempt in range(repeat):
-            runs.append(hugo_build(content, work))
-            print(f"  {name} hugo {attempt + 1}: {runs[-1][0].seconds:.2f} s", file=sys.stderr)
-        row["hugo"] = {
-            "seconds": median([r.seconds for r, _ in runs]),
+            runs.append(build_once(content, work))
+            print(f"  {name} {peer} {attempt + 1}: {runs[-1][0].seconds:.2f} s", file=sys.stderr)
+        seconds = median([r.seconds for r, _ in runs])
+        row[peer] = {
+            "seconds": seconds,
             "peak_mb": median([r.peak_mb for r, _ in runs], 1),
             "html_pages": runs[0][1],
         }
-        hugo_seconds = max(row["hugo"]["seconds"], 0.001)
-        row["hugo"]["ratio_site"] = round(row["cold_site_seconds"] / hugo_seconds, 1)
-        row["hugo"]["ratio_process"] = round(row["cold_seconds"] / hugo_seconds, 1)
-        row["hugo"]["ratio_memory"] = round(
-            row["cold_peak_own_mb"] / max(row["hugo"]["peak_mb"], 0.1), 1
+        row[peer]["ratio_site"] = round(row["cold_site_seconds"] / max(seconds, 0.001), 1)
+        row[peer]["ratio_process"] = round(row["cold_seconds"] / max(seconds, 0.001), 1)
+        row[peer]["ratio_memory"] = round(
+            row["cold_peak_own_mb"] / max(row[peer]["peak_mb"], 0.1), 1
         )
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
@@ -548,31 +588,33 @@ def report(rows: list[dict[str, Any]]) -> str:
             ],
         ),
     ]
-    hugo_rows = [row for row in rows if "hugo" in row]
-    if hugo_rows:
+    for peer, (title, _) in PEERS.items():
+        peer_rows = [row for row in rows if peer in row]
+        if not peer_rows:
+            continue
         parts += [
-            "\n### Hugo on the same corpus (cold)\n",
+            f"\n### {title} on the same corpus (cold)\n",
             table(
                 [
                     "corpus",
-                    "Hugo pages",
-                    "Hugo (s)",
-                    "Hugo peak PSS (MB)",
-                    "our site / Hugo",
-                    "our process / Hugo",
-                    "our MB (without Pagefind) / Hugo MB",
+                    f"{title} pages",
+                    f"{title} (s)",
+                    f"{title} peak PSS (MB)",
+                    f"our site / {title}",
+                    f"our process / {title}",
+                    f"our MB (without Pagefind) / {title} MB",
                 ],
                 [
                     [
                         label(row["corpus"]),
-                        row["hugo"]["html_pages"],
-                        row["hugo"]["seconds"],
-                        row["hugo"]["peak_mb"],
-                        f"{row['hugo']['ratio_site']}×",
-                        f"{row['hugo']['ratio_process']}×",
-                        f"{row['hugo']['ratio_memory']}×",
+                        row[peer]["html_pages"],
+                        row[peer]["seconds"],
+                        row[peer]["peak_mb"],
+                        f"{row[peer]['ratio_site']}×",
+                        f"{row[peer]['ratio_process']}×",
+                        f"{row[peer]['ratio_memory']}×",
                     ]
-                    for row in hugo_rows
+                    for row in peer_rows
                 ],
             ),
         ]
@@ -596,6 +638,20 @@ def target_lines(rows: list[dict[str, Any]]) -> list[str]:
             row["cold_site_seconds"] <= 5,
             f"cold site ≤ 5 s at 5,000: {row['cold_site_seconds']}",
         )
+        # The issue's 5 s stands for "faster than Eleventy, within 2× of Hugo" on its machine;
+        # measured side by side, those hold or not on this one.
+        if "eleventy" in row:
+            check(
+                row["cold_site_seconds"] < row["eleventy"]["seconds"],
+                f"cold site faster than Eleventy at 5,000: {row['cold_site_seconds']} against "
+                f"{row['eleventy']['seconds']}",
+            )
+        if "hugo" in row:
+            check(
+                row["cold_site_seconds"] <= 2 * row["hugo"]["seconds"],
+                f"cold site within 2× of Hugo at 5,000: {row['cold_site_seconds']} against "
+                f"{row['hugo']['seconds']} ({row['hugo']['ratio_site']}×)",
+            )
         check(
             row["edit_site_seconds"] < 0.5,
             f"one-edit site < 0.5 s at 5,000: {row['edit_site_seconds']}"
@@ -649,6 +705,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "hugo": hugo_version(),
+        "eleventy": eleventy_version(),
         "commit": commit or None,
     }
 
@@ -673,14 +730,21 @@ def filesystem(path: Path) -> str | None:
 
 
 def peers_option(value: str) -> list[str]:
+    """The generators to time: named (comma-separated), none, or by default those installed."""
+    installed = {"hugo": shutil.which("hugo") is not None, "eleventy": ELEVENTY.is_file()}
     if value == "auto":
-        return ["hugo"] if shutil.which("hugo") else []
+        return [peer for peer in PEERS if installed[peer]]
     peers = [] if value == "none" else [p for p in value.split(",") if p]
-    unknown = set(peers) - {"hugo"}
+    unknown = set(peers) - set(PEERS)
     if unknown:
-        raise SystemExit(f"unknown peer: {', '.join(sorted(unknown))} (known: hugo, none)")
-    if "hugo" in peers and not shutil.which("hugo"):
+        known = ", ".join([*PEERS, "none"])
+        raise SystemExit(f"unknown peer: {', '.join(sorted(unknown))} (known: {known})")
+    if "hugo" in peers and not installed["hugo"]:
         raise SystemExit("--peers hugo: no hugo on PATH (bench/run installs Debian's)")
+    if "eleventy" in peers and not installed["eleventy"]:
+        raise SystemExit(
+            "--peers eleventy: bench/peers/eleventy has no node packages (bench/run installs them)"
+        )
     return peers
 
 
@@ -698,8 +762,8 @@ def main() -> None:
     parser.add_argument(
         "--peers",
         default="auto",
-        help="other generators to time on the same corpus: hugo or none "
-        "(default: hugo when it is on PATH)",
+        help="other generators to time on the same corpus: hugo, eleventy (comma-separated) "
+        "or none (default: those installed)",
     )
     parser.add_argument(
         "--results",
