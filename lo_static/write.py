@@ -29,6 +29,9 @@ from typing import IO
 
 from .errors import OutputError
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+"""How `SiteUpdate.write` opens a file, as `open(path, "wb")` does."""
+
 LOG = "log"
 """In a work folder: one JSON line per change: ["A", rel] (added), ["B", rel] (moved aside) or
 ["F", rel] (an empty folder removed)."""
@@ -57,6 +60,9 @@ class SiteUpdate:
         self._ended = False
         self._log: IO[str] | None = None if fresh else (work / LOG).open("a", encoding="utf-8")
         self._folders: set[Path] = {site}
+        self._fresh_folders: set[str] = set()
+        """The folders `write` has made in a first build (relative paths)."""
+        self._site_text = os.fspath(site)
         self._found_folders: set[str] = set()
         """The folders `existing` found (relative paths: cheaper to note than paths)."""
         self._saved_folders: set[Path] = {work / OLD}
@@ -102,7 +108,25 @@ class SiteUpdate:
 
     def write(self, rel: str, data: bytes) -> None:
         """Write `data` as `rel`, replacing what is there."""
-        self._prepare(rel).write_bytes(data)
+        if not self.fresh:
+            self._prepare(rel).write_bytes(data)
+            return
+        # A first build writes every one of the site's files (10,000 at 5,000 services) into a
+        # folder of its own, where nothing needs moving aside: with text paths and the os
+        # module, not a Path and a buffered file each, which cost as much as the writing.
+        folder = rel.rpartition("/")[0]
+        if folder not in self._fresh_folders:
+            self._folder(self.site / folder)
+            self._fresh_folders.add(folder)
+        self.changed.add(rel)
+        fd = os.open(f"{self._site_text}/{rel}", _NEW_FILE, 0o666)
+        try:
+            with memoryview(data) as view:
+                done = 0
+                while done < len(view):
+                    done += os.write(fd, view[done:])
+        finally:
+            os.close(fd)
 
     def copy(self, rel: str, source: Path) -> None:
         """Copy the file `source` as `rel`."""

@@ -261,3 +261,28 @@ def test_an_update_does_not_list_the_files_of_folders_its_finishing_step_replace
     finally:
         update.rollback()
     assert leftovers(out) == []
+
+
+def test_a_first_build_writes_files_as_open_would(tmp_path: Path) -> None:
+    """A first build writes its files through the os module (see SiteUpdate.write): the same
+    bytes, folders and permissions as `open(path, "wb")` gives, at any depth and size."""
+    out = tmp_path / "out"
+    files = {
+        "index.html": b"<p>home</p>",
+        "services/a/index.html": b"<p>a, the first time</p>",
+        "services/b/index.html": b"",
+        "openreferral/services/big.json": bytes(range(256)) * 40_000,  # 10 MB
+    }
+    update = SiteUpdate.begin(out)
+    assert update.fresh
+    for rel, data in files.items():
+        update.write(rel, data)
+    update.write("services/a/index.html", b"<p>a</p>")  # replaced, not added to
+    update.commit()
+    files["services/a/index.html"] = b"<p>a</p>"
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert written == files
+    reference = tmp_path / "reference"
+    reference.write_bytes(b"x")
+    modes = {(out / rel).stat().st_mode for rel in files}
+    assert modes == {reference.stat().st_mode}
