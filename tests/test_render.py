@@ -207,3 +207,65 @@ def test_no_inline_script_and_no_third_party_requests(built: Path) -> None:
             assert not url.startswith(("http:", "https:", "//")) or url.startswith(
                 "https://localoffer.testshire.example/"
             ), (page, url)
+
+
+# --- Parts shared by every page (render.SharedParts) --------------------------------------------
+
+SHARED_TEMPLATES = {
+    "part.html": (
+        "<a href=\"{{ link('index.html') }}\">{{ site }}</a>"
+        "{% if link('services/index.html') == '../index.html' %}<b>{{ link('a/x.html') }}</b>"
+        "{% else %}<i>{{ link('b/y.html') }}</i>{% endif %}"
+    ),
+    "own.html": "{{ title }}",
+}
+
+
+def _shared_parts(calls: list[str]) -> tuple[object, object]:
+    from jinja2 import DictLoader, Environment, StrictUndefined
+
+    from lo_static.render import SharedParts
+
+    env = Environment(loader=DictLoader(SHARED_TEMPLATES), undefined=StrictUndefined,
+                      autoescape=True)
+    original = env.get_template
+
+    def counting(name: str) -> object:
+        calls.append(name)
+        return original(name)
+
+    env.get_template = counting  # type: ignore[method-assign]
+    return env, SharedParts(env, {"site": "Local Offer"})
+
+
+def test_a_shared_part_is_made_once_for_each_set_of_links_and_always_right() -> None:
+    """Pages whose links come out the same share one rendering; any page gets exactly what
+    rendering the part for it alone gives, whichever way the part's own logic goes."""
+    from lo_static.site import relative
+
+    rendered: list[str] = []
+    env, shared = _shared_parts(rendered)
+    pages = [
+        "services/a/index.html", "services/b/index.html", "services/c/index.html",
+        "education/x/index.html", "index.html", "a/deep/page/index.html", "services/index.html",
+        "services/a/index.html",
+    ]
+    for url in pages:
+        def link(target: str, url: str = url) -> str:
+            return relative(url, target)
+
+        alone = env.from_string(SHARED_TEMPLATES["part.html"]).render(site="Local Offer", link=link)
+        assert shared.render("part.html", link) == alone
+    # services/a, b and c link alike (one rendering); education/x and a/deep/page differ from
+    # them, and so do the home page and services/index.html.
+    assert rendered.count("part.html") == 5
+
+
+def test_a_shared_part_cannot_use_the_pages_own_values() -> None:
+    """A part sees only what every page shares: asking for the page's title fails, rather than
+    showing the first page's title on all of them."""
+    from jinja2 import UndefinedError
+
+    _, shared = _shared_parts([])
+    with pytest.raises(UndefinedError):
+        shared.render("own.html", lambda target: target)
