@@ -184,10 +184,8 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
             return YamlDocument(data=None)
         document = YamlDocument(data=None)
         lines: dict[KeyPath, int] = {}
-        _walk(node, (), lines, document.duplicate_keys, first_line, set(), frozenset(), 0)
-        _count_values(node, first_line, {})
+        document.data = _build(node, lines, document.duplicate_keys, first_line)
         document.key_lines = KeyLines(lines)
-        document.data = loader.construct_document(node)
         return document
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -239,50 +237,104 @@ def _refuse_deep_nesting(text: str, first_line: int) -> None:
         loader.dispose()
 
 
-def _walk(
+def _build(
     node: yaml.Node,
-    path: KeyPath,
     lines: dict[KeyPath, int],
     duplicates: list[tuple[KeyPath, int]],
     first_line: int,
-    seen: set[int],
-    ancestors: frozenset[int],
-    depth: int,
-) -> None:
-    """Record key lines and duplicate keys; visit each node once (aliases cannot explode)
-    and refuse a value that contains itself."""
-    if id(node) in ancestors:
-        line = first_line + node.start_mark.line
-        raise YamlProblem("yaml-syntax", line, "not valid YAML: a value refers to itself (*alias)")
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    ancestors = ancestors | {id(node)}
-    _check_tag(node, first_line)
-    if depth > MAX_NESTING:
-        line = first_line + node.start_mark.line
-        raise YamlProblem("yaml-syntax", line, "not valid YAML: nested too deeply")
-    if isinstance(node, yaml.MappingNode):
-        names: set[str] = set()
-        for key_node, value_node in node.value:
-            _check_tag(key_node, first_line)
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            line = first_line + key_node.start_mark.line
-            if key in names:
-                duplicates.append(((*path, key), line))
-            else:
-                names.add(key)
-                lines[(*path, key)] = line
-            _walk(
-                value_node, (*path, key), lines, duplicates, first_line, seen, ancestors,
-                depth + 1,
+) -> Any:
+    """The data `node` holds, built in one pass that also records each key's line and every
+    duplicate key, and refuses a tag the data cannot safely be built from, a value that
+    contains itself, nesting deeper than MAX_NESTING and aliases that repeat more than
+    MAX_VALUES values.
+
+    The data is what PyYAML's SafeConstructor builds from the same nodes (a mapping's last
+    duplicate key wins, an alias's value is the very object its anchor's is), without its
+    general machinery: the core schema's few tags are built here directly. Checking, counting
+    and building in three passes took two thirds of reading a page's front matter."""
+    done: dict[int, tuple[Any, int]] = {}  # by node: its value and the values it holds
+    open_nodes: set[int] = set()  # the nodes being built: one met again contains itself
+
+    def build(node: yaml.Node, path: KeyPath, depth: int) -> tuple[Any, int]:
+        key = id(node)
+        if key in open_nodes:
+            line = first_line + node.start_mark.line
+            raise YamlProblem(
+                "yaml-syntax", line, "not valid YAML: a value refers to itself (*alias)"
             )
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.setdefault((*path, index), first_line + item.start_mark.line)
-            _walk(
-                item, (*path, index), lines, duplicates, first_line, seen, ancestors, depth + 1
+        made = done.get(key)
+        if made is not None:  # an alias: its lines were recorded where its anchor is
+            return made
+        _check_tag(node, first_line)
+        if depth > MAX_NESTING:
+            line = first_line + node.start_mark.line
+            raise YamlProblem("yaml-syntax", line, "not valid YAML: nested too deeply")
+        total = 1
+        value: Any
+        if isinstance(node, yaml.MappingNode):
+            open_nodes.add(key)
+            value = {}
+            names: set[str] = set()
+            for key_node, value_node in node.value:
+                name_made = done.get(id(key_node))  # keys are counted and kept like values
+                if name_made is None:
+                    _check_tag(key_node, first_line)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found unhashable key", key_node.start_mark,
+                    )
+                if name_made is None:
+                    name_made = done[id(key_node)] = (_scalar(key_node), 1)
+                name = str(key_node.value)
+                line = first_line + key_node.start_mark.line
+                if name in names:
+                    duplicates.append(((*path, name), line))
+                else:
+                    names.add(name)
+                    lines[(*path, name)] = line
+                item, count = build(value_node, (*path, name), depth + 1)
+                value[name_made[0]] = item
+                total += 1 + count
+            open_nodes.discard(key)
+        elif isinstance(node, yaml.SequenceNode):
+            open_nodes.add(key)
+            value = []
+            for index, item_node in enumerate(node.value):
+                lines.setdefault((*path, index), first_line + item_node.start_mark.line)
+                item, count = build(item_node, (*path, index), depth + 1)
+                value.append(item)
+                total += count
+            open_nodes.discard(key)
+        else:
+            value = _scalar(node)
+        if total > MAX_VALUES and total > len(done) + 1:  # more than the nodes written
+            raise YamlProblem(
+                "yaml-syntax",
+                first_line + node.start_mark.line,
+                f"not valid YAML: the aliases (*name) here repeat values more than "
+                f"{MAX_VALUES:,} times; write the values out instead of repeating them with & "
+                "and *",
             )
+        done[key] = (value, total)
+        return value, total
+
+    return build(node, (), 0)[0]
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """A scalar's value by its (checked) tag: the core schema's bool, int and null, or text."""
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _INT:
+        return int(node.value)
+    if tag == _BOOL:
+        return node.value.lower() == "true"
+    return None
+
+
+_STR, _INT, _BOOL = f"{_TAG}str", f"{_TAG}int", f"{_TAG}bool"
 
 
 def _check_tag(node: yaml.Node, first_line: int) -> None:
@@ -297,29 +349,3 @@ def _check_tag(node: yaml.Node, first_line: int) -> None:
         f"not valid YAML: the tag '{shown}' cannot be used here (remove the '!' tag or put "
         "the value in quotes)",
     )
-
-
-def _count_values(node: yaml.Node, first_line: int, counted: dict[int, int]) -> int:
-    """How many values `node` holds with every alias written out; refuse more than MAX_VALUES.
-
-    Runs after `_walk`, so the nodes form no loop and are at most MAX_NESTING deep; each node
-    is counted once (`counted`), so this is quick however much the aliases would expand."""
-    if id(node) in counted:
-        return counted[id(node)]
-    total = 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            total += _count_values(key_node, first_line, counted)
-            total += _count_values(value_node, first_line, counted)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            total += _count_values(item, first_line, counted)
-    if total > MAX_VALUES and total > len(counted) + 1:  # more than the nodes written
-        raise YamlProblem(
-            "yaml-syntax",
-            first_line + node.start_mark.line,
-            f"not valid YAML: the aliases (*name) here repeat values more than {MAX_VALUES:,} "
-            "times; write the values out instead of repeating them with & and *",
-        )
-    counted[id(node)] = total
-    return total

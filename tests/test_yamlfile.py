@@ -5,6 +5,9 @@ from __future__ import annotations
 import pickle
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lo_static.yamlfile import YamlProblem, load_yaml
 
@@ -83,3 +86,65 @@ def test_a_few_aliases_are_fine() -> None:
     document = load_yaml("contact: &c {phone: 01632 960100}\nother: *c\nlist: [*c, *c]\n")
     assert document.data["other"] == {"phone": "01632 960100"}
     assert len(document.data["list"]) == 2
+
+
+def _safe_constructor_data(text: str) -> object:
+    """What PyYAML's SafeConstructor builds from the loader's nodes (load_yaml builds the data
+    itself, in the pass that checks the nodes)."""
+    from lo_static.yamlfile import _CoreLoader
+
+    loader = _CoreLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**17), 10**17),
+    st.sampled_from(["No", "yes", "007", "+5", "-0", "1.5", "2026-02-30", "~", "null", "<<", "",
+                     "a: b", "- x", "#", "'", '"', "é", "True", "NULL"]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.one_of(st.text(max_size=5), st.integers(0, 9), st.booleans()), inner,
+                      max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(_VALUES, st.booleans())
+def test_the_data_is_what_pyyamls_safe_constructor_builds(value: object, flow: bool) -> None:
+    """Any document of the core schema's values, with aliases (a value written twice is
+    dumped as an anchor and aliases) in block or flow style: the same data as PyYAML's."""
+    text = yaml.safe_dump({"v": value, "again": value}, default_flow_style=flow,
+                          allow_unicode=True)
+    assert load_yaml(text).data == _safe_constructor_data(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: &a {k: 1}\ny: *a\nz: [*a, *a]\n",  # an alias is its anchor's very value
+        "a: 1\na: 2\n",  # the last of duplicate keys wins
+        "&k key: 1\n*k : 2\n",  # a key written as an alias
+        "1: a\n'1': b\ntrue: c\n~: d\n<<: {e: 1}\n",  # keys of every kind; no merge keys
+        "a: &s x\nb: {*s : 1}\n",
+        # Tags, and the cases of the core schema's words.
+        "a: True\nb: FALSE\nc: !!bool TRUE\nd: !!int -0\ne: !!null ~\nf: !!str 1\n",
+    ],
+)
+def test_aliases_duplicates_and_keys_are_built_as_pyyaml_builds_them(text: str) -> None:
+    document = load_yaml(text)
+    assert document.data == _safe_constructor_data(text)
+    if "z:" in text:
+        assert document.data["y"] is document.data["x"] is document.data["z"][1]
+
+
+def test_a_key_that_is_an_alias_of_a_list_is_a_clear_problem() -> None:
+    with pytest.raises(YamlProblem, match="found unhashable key"):
+        load_yaml("a: &x [1]\n*x : 2\n")
