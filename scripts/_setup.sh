@@ -64,5 +64,5 @@ ensure_eleventy() {
   # Eleventy's node packages (bench/peers/eleventy/package-lock.json), the benchmark's second
   # peer: bench/run times it, and tests/test_bench.py builds the demo with it.
   command -v node >/dev/null || apt_install nodejs npm
-  (cd "$ROOT/bench/peers/eleventy" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$ROOT/bench/peers/eleventy" && npm ci --no-audit --no-fund --loglevel=error) >&2
 }
