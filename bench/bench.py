@@ -14,8 +14,9 @@ processes:
 
 It reports each one's wall-clock seconds and the "site" stage from the build's JSON report
 (check + render + write, without search indexing or leaflet printing), the search and leaflet
-stages of the cold build, and the cold build's peak memory: the proportional set size (PSS) of
-the build process and all its descendants, sampled every 25 ms. Then the size of the search
+stages of the cold build, and the peak memory of one more cold build: the proportional set
+size (PSS) of the build process and all its descendants, sampled every 25 ms (the timed builds
+are not sampled: sampling slows them). Then the size of the search
 index on disk and the bytes a browser fetches for a first search (Debian's Chromium through
 Playwright; --no-browser skips it). With --peers hugo (the default when `hugo` is on PATH) it
 also times Debian's Hugo on the same corpus with the minimal site in bench/peers/hugo; with
@@ -171,8 +172,16 @@ class Run:
     stderr: str
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a command to the end: its wall-clock seconds and the peak PSS of its process tree."""
+def run_measured(
+    command: list[str], env: dict[str, str] | None = None, sample: bool = True
+) -> Run:
+    """Run a command to the end: its wall-clock seconds and, with `sample`, the peak PSS of its
+    process tree (else 0).
+
+    Sampling slows what it measures: reading a process's smaps_rollup walks its page tables
+    under the lock its own page faults need, 40 times a second for each process. A cold build
+    took 9% longer sampled at 5,000 services and 14% at 20,000 (where the processes are
+    larger), so times come from builds that are not sampled (see `measure`)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -182,7 +191,11 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> Run:
         stderr=subprocess.PIPE,
         text=True,
     )
-    with PeakPss(process.pid) as peak:
+    peak = PeakPss(process.pid)
+    if sample:
+        with peak:
+            stdout, stderr = process.communicate()
+    else:
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
     return Run(
@@ -252,9 +265,9 @@ class Build:
     report: dict[str, Any]
 
 
-def build(content: Path, out: Path, cache: Path) -> Build:
-    """One whole `lo-static build` process, measured."""
-    run = run_measured(build_command(content, out, cache))
+def build(content: Path, out: Path, cache: Path, sample: bool = False) -> Build:
+    """One whole `lo-static build` process, timed; with `sample`, its peak memory too."""
+    run = run_measured(build_command(content, out, cache), sample=sample)
     if run.returncode != 0:
         raise SystemExit(f"build failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     report = json.loads(run.stdout)
@@ -337,16 +350,18 @@ def hugo_version() -> str | None:
     return result.stdout.strip() or None
 
 
-def hugo_build(content: Path, work: Path) -> tuple[Run, int]:
-    """One cold Hugo build of the corpus with bench/peers/hugo: (run, HTML pages written).
-    Its caches and generated resources go to `work`, so the peer folder stays clean."""
+def hugo_build(content: Path, work: Path, sample: bool = True) -> tuple[Run, int]:
+    """One cold Hugo build of the corpus with bench/peers/hugo: (run, HTML pages written),
+    with its peak memory if `sample`. Its caches and generated resources go to `work`, so the
+    peer folder stays clean."""
     out, cache, resources = work / "hugo-out", work / "hugo-cache", work / "hugo-resources"
     for folder in (out, cache, resources):
         shutil.rmtree(folder, ignore_errors=True)
     command = [str(shutil.which("hugo")), "--source", str(HUGO_SITE), "--contentDir"]
     command += [str(content), "--destination", str(out), "--cacheDir", str(cache)]
     command += ["--noBuildLock", "--quiet"]
-    run = run_measured(command, env={**os.environ, "HUGO_RESOURCEDIR": str(resources)})
+    env = {**os.environ, "HUGO_RESOURCEDIR": str(resources)}
+    run = run_measured(command, env=env, sample=sample)
     if run.returncode != 0:
         raise SystemExit(f"hugo failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     pages = sum(1 for _ in out.rglob("*.html"))
@@ -368,15 +383,15 @@ def eleventy_version() -> str | None:
     return f"{version} (Node {result.stdout.strip() or '?'})"
 
 
-def eleventy_build(content: Path, work: Path) -> tuple[Run, int]:
+def eleventy_build(content: Path, work: Path, sample: bool = True) -> tuple[Run, int]:
     """One cold Eleventy build of the corpus with bench/peers/eleventy: (run, HTML pages
-    written). Eleventy keeps no cache between builds."""
+    written), with its peak memory if `sample`. Eleventy keeps no cache between builds."""
     out = work / "eleventy-out"
     shutil.rmtree(out, ignore_errors=True)
     command = [str(ELEVENTY), f"--config={ELEVENTY_SITE / 'eleventy.config.mjs'}"]
     command += [f"--input={content}", f"--output={out}", "--quiet"]
     env = {**os.environ, "BENCH_PEER_DIR": str(ELEVENTY_SITE), "BENCH_CORPUS": str(content)}
-    run = run_measured(command, env=env)
+    run = run_measured(command, env=env, sample=sample)
     if run.returncode != 0:
         raise SystemExit(f"eleventy failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     pages = sum(1 for _ in out.rglob("*.html"))
@@ -411,6 +426,12 @@ def measure(
         one_edit = build(content, out, cache)
         rounds.append({"cold": cold, "noop": noop, "edit": one_edit})
         print(f"  {name} round {attempt + 1}: cold {cold.seconds:.2f} s", file=sys.stderr)
+    # The peak memory of one more cold build, sampled (the timed ones are not: see
+    # run_measured), in folders of its own.
+    memory_out, memory_cache = work / f"{name}-memory-dist", work / f"{name}-memory-cache"
+    memory = build(content, memory_out, memory_cache, sample=True)
+    shutil.rmtree(memory_out, ignore_errors=True)
+    shutil.rmtree(memory_cache, ignore_errors=True)
     files = sum(1 for _ in content.rglob("*.md"))
     services = len(list((content / "services").glob("*.md")))
     first = rounds[0]["cold"].report
@@ -427,8 +448,9 @@ def measure(
     for kind in ("cold", "noop", "edit"):
         row[f"{kind}_seconds"] = median([r[kind].seconds for r in rounds])
         row[f"{kind}_site_seconds"] = median([r[kind].site for r in rounds])
-        row[f"{kind}_peak_mb"] = median([r[kind].peak_mb for r in rounds], 1)
-        row[f"{kind}_peak_own_mb"] = median([r[kind].peak_own_mb for r in rounds], 1)
+    row["cold_peak_mb"] = memory.peak_mb
+    row["cold_peak_own_mb"] = memory.peak_own_mb
+    row["memory_build_seconds"] = round(memory.seconds, 2)  # sampled: slower, not compared
     row["cold_stages"] = {
         stage: median([float(r["cold"].report["stages"][stage]) for r in rounds], 3)
         for stage in (first.get("stages") or {})
@@ -467,12 +489,13 @@ def measure(
         build_once = PEERS[peer][1]
         runs = []
         for attempt in range(repeat):
-            runs.append(build_once(content, work))
+            runs.append(build_once(content, work, False))
             print(f"  {name} {peer} {attempt + 1}: {runs[-1][0].seconds:.2f} s", file=sys.stderr)
         seconds = median([r.seconds for r, _ in runs])
+        sampled, _ = build_once(content, work, True)  # its memory, like lo-static's
         row[peer] = {
             "seconds": seconds,
-            "peak_mb": median([r.peak_mb for r, _ in runs], 1),
+            "peak_mb": sampled.peak_mb,
             "html_pages": runs[0][1],
         }
         row[peer]["ratio_site"] = round(row["cold_site_seconds"] / max(seconds, 0.001), 1)

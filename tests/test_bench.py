@@ -196,3 +196,44 @@ def test_targets_compare_with_the_peers_measured() -> None:
     del row["eleventy"], row["hugo"]
     without_peers = bench_module.target_lines([row])
     assert not any("Eleventy" in line or "Hugo" in line for line in without_peers)
+
+
+def test_times_come_from_unsampled_builds_and_memory_from_one_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sampling memory slows a build (see run_measured): each round's builds are timed without
+    it, and the peak comes from one more cold build that is sampled; peers likewise."""
+    content = tmp_path / "corpus"
+    (content / "services").mkdir(parents=True)
+    (content / "services" / "service-00000.md").write_text("---\ntitle: x\n---\nText\n")
+    calls: list[tuple[str, bool]] = []
+
+    def fake_build(content: Path, out: Path, cache: Path, sample: bool = False) -> object:
+        calls.append((out.name, sample))
+        seconds = 9.0 if sample else 1.0
+        report = {"stages": {"site": seconds / 2}, "search": {"seconds": 0.1}}
+        return bench_module.Build(seconds, seconds / 2, "stages.site", 500.0 if sample else 0.0,
+                                  400.0 if sample else 0.0, report)
+
+    def fake_peer(content: Path, work: Path, sample: bool = True) -> tuple[object, int]:
+        calls.append(("peer", sample))
+        run = bench_module.Run(7.0 if sample else 2.0, 300.0 if sample else 0.0,
+                               300.0 if sample else 0.0, 0, "", "")
+        return run, 3
+
+    monkeypatch.setattr(bench_module, "build", fake_build)
+    monkeypatch.setitem(bench_module.PEERS, "hugo", ("Hugo", fake_peer))
+    row = bench_module.measure("1", content, 2, tmp_path, False, ["hugo"])
+    assert calls == [
+        *[("1-dist", False)] * 6, ("1-memory-dist", True), ("peer", False), ("peer", False),
+        ("peer", True),
+    ]
+    assert (row["cold_seconds"], row["cold_site_seconds"]) == (1.0, 0.5)
+    assert (row["cold_peak_mb"], row["cold_peak_own_mb"]) == (500.0, 400.0)
+    assert (row["hugo"]["seconds"], row["hugo"]["peak_mb"]) == (2.0, 300.0)
+
+
+def test_an_unsampled_run_has_no_peak() -> None:
+    run = run_measured([sys.executable, "-c", "x = bytearray(80 * 1024 * 1024)"], sample=False)
+    assert run.returncode == 0 and run.seconds > 0
+    assert (run.peak_mb, run.peak_own_mb) == (0.0, 0.0)
