@@ -361,9 +361,17 @@ def hugo_build(content: Path, work: Path, sample: bool = True) -> tuple[Run, int
     command += [str(content), "--destination", str(out), "--cacheDir", str(cache)]
     command += ["--noBuildLock", "--quiet"]
     env = {**os.environ, "HUGO_RESOURCEDIR": str(resources)}
+    return peer_run("hugo", command, env, out, sample)
+
+
+def peer_run(
+    name: str, command: list[str], env: dict[str, str], out: Path, sample: bool
+) -> tuple[Run, int]:
+    """Run a peer's build (sampled for memory if `sample`): the run and the HTML pages it wrote
+    in `out`, which is then removed."""
     run = run_measured(command, env=env, sample=sample)
     if run.returncode != 0:
-        raise SystemExit(f"hugo failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+        raise SystemExit(f"{name} failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     pages = sum(1 for _ in out.rglob("*.html"))
     shutil.rmtree(out, ignore_errors=True)
     return run, pages
@@ -391,12 +399,7 @@ def eleventy_build(content: Path, work: Path, sample: bool = True) -> tuple[Run,
     command = [str(ELEVENTY), f"--config={ELEVENTY_SITE / 'eleventy.config.mjs'}"]
     command += [f"--input={content}", f"--output={out}", "--quiet"]
     env = {**os.environ, "BENCH_PEER_DIR": str(ELEVENTY_SITE), "BENCH_CORPUS": str(content)}
-    run = run_measured(command, env=env, sample=sample)
-    if run.returncode != 0:
-        raise SystemExit(f"eleventy failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-    pages = sum(1 for _ in out.rglob("*.html"))
-    shutil.rmtree(out, ignore_errors=True)
-    return run, pages
+    return peer_run("eleventy", command, env, out, sample)
 
 
 PEERS = {"hugo": ("Hugo", hugo_build), "eleventy": ("Eleventy", eleventy_build)}
