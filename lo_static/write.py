@@ -60,11 +60,10 @@ class SiteUpdate:
         self._ended = False
         self._log: IO[str] | None = None if fresh else (work / LOG).open("a", encoding="utf-8")
         self._folders: set[Path] = {site}
-        self._fresh_folders: set[str] = set()
-        """The folders `write` has made in a first build (relative paths)."""
         self._site_text = os.fspath(site)
         self._found_folders: set[str] = set()
-        """The folders `existing` found (relative paths: cheaper to note than paths)."""
+        """Folders known to be real folders: those `existing` found, and those a first build's
+        `write` has made (relative paths: cheaper to note than paths)."""
         self._saved_folders: set[Path] = {work / OLD}
         self._saved: set[str] = set()
         """What was moved aside (relative paths)."""
@@ -115,9 +114,9 @@ class SiteUpdate:
         # folder of its own, where nothing needs moving aside: with text paths and the os
         # module, not a Path and a buffered file each, which cost as much as the writing.
         folder = rel.rpartition("/")[0]
-        if folder not in self._fresh_folders:
+        if folder not in self._found_folders:
             self._folder(self.site / folder)
-            self._fresh_folders.add(folder)
+            self._found_folders.add(folder)
         self.changed.add(rel)
         fd = os.open(f"{self._site_text}/{rel}", _NEW_FILE, 0o666)
         try:
