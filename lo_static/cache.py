@@ -387,13 +387,17 @@ def _part(key: str) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % BUNDLE_PARTS
 
 
-def stat_identity(info: os.stat_result) -> tuple[int, int, int]:
+Identity = tuple[int, int, int]
+"""How a file looked on disk: its inode, size and modification time (see `stat_identity`)."""
+
+
+def stat_identity(info: os.stat_result) -> Identity:
     """How a file looked on disk (inode, size, modification time): while all three are the
     same, nobody has written it (nor replaced it with another file)."""
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def file_identity(path: Path) -> tuple[int, int, int] | None:
+def file_identity(path: Path) -> Identity | None:
     """`stat_identity` of the file at `path`, or None when there is none."""
     try:
         return stat_identity(path.stat())

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from .api import FOLDER as API_FOLDER
-from .cache import BuildCache, file_identity, stat_identity
+from .cache import BuildCache, Identity, file_identity
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
 from .parallel import default_workers, fork_map
 from .resources import TEMPLATES_DIR
@@ -33,10 +33,10 @@ from .zipwrite import (
     FileBytes,
     Kept,
     Placed,
+    ZipSource,
     ZipWriter,
     compress,
     compress_in_pieces,
-    entries_at,
     read_entries,
 )
 
@@ -57,7 +57,7 @@ def revision(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-Seen = tuple[tuple[int, int, int], str, tuple[Block, ...]]
+Seen = tuple[Identity, str, tuple[Block, ...]]
 """A file the last offline zip was made from: how it looked on disk (`stat_identity`), its
 SHA-256, and the pieces a large file was deflated in (see `zipwrite.deflate_in_blocks`). Plain
 tuples: the build cache keeps one for every file of the site, and reads them all after every
@@ -106,40 +106,70 @@ def finish_offline(
         for rel in files
         if zip_intact
         and (known := seen.get(rel)) is not None
-        and known[0] == stat_identity(listing[rel])
+        and known[0] == listing[rel]
     }
+
+    placed_before: dict[str, Placed] = (record.get("placed") or {}) if zip_intact else {}
 
     @functools.cache
     def last_zip_entries() -> dict[str, Compressed]:
-        """The last zip's entries, by name (read once, only if needed): found where the
-        record says they were written, else by reading the zip's directory."""
-        if not zip_intact or last_zip is None:
+        """The last zip's entries, by name, read from its directory: only for a record that
+        does not say where they were written (see `last_entry`)."""
+        if not zip_intact or last_zip is None or placed_before:
             return {}
-        placed = record.get("placed")
-        return entries_at(last_zip, placed) if placed else read_entries(last_zip)
+        return read_entries(last_zip)
 
     @functools.cache
-    def last_entries() -> dict[str, tuple[Compressed, tuple[Block, ...]]]:
-        """The last zip's entries, by their file's SHA-256, with the pieces of large ones."""
-        entries = last_zip_entries()
+    def last_zip_source() -> ZipSource | None:
+        """The last zip, open (for as long as the zip is being made)."""
+        if not placed_before or last_zip is None:
+            return None
+        return stack.enter_context(ZipSource(last_zip))
+
+    def last_entry(name: str) -> Compressed | None:
+        """The last zip's entry `name` as stored there, if it has it."""
+        if not placed_before:
+            return last_zip_entries().get(name)
+        source, where = last_zip_source(), placed_before.get(name)
+        return None if source is None or where is None else source.entry(name, where)
+
+    @functools.cache
+    def last_entries() -> dict[str, tuple[str, tuple[Block, ...]]]:
+        """The last zip's files by their SHA-256: their names there, and the pieces of large
+        ones."""
+        if not zip_intact:
+            return {}
         return {
-            digest: (entry, blocks)
-            for rel, (_, digest, blocks) in seen.items()
-            if (entry := entries.get(f"{ZIP_FOLDER}/{rel}")) is not None
+            digest: (f"{ZIP_FOLDER}/{rel}", blocks) for rel, (_, digest, blocks) in seen.items()
         }
 
     def earlier(rel: str) -> Earlier | None:
         """How the last zip deflated this file in pieces, when it did."""
         known = seen.get(rel)
-        entry = last_zip_entries().get(f"{ZIP_FOLDER}/{rel}")
-        if known is None or entry is None or entry.method != DEFLATED:
+        if known is None or not known[2] or not zip_intact:
+            return None
+        entry = last_entry(f"{ZIP_FOLDER}/{rel}")
+        if entry is None or entry.method != DEFLATED:
             return None
         (_, size, _), _, blocks = known
-        return Earlier(blocks, size, entry.data) if blocks else None
+        return Earlier(blocks, size, entry.data)
+
+    def found_before(
+        digest: str, size: int | None = None
+    ) -> tuple[Compressed, tuple[Block, ...]] | None:
+        """The last zip's entry of a file with this SHA-256 (and size, if given), with its
+        pieces."""
+        known = last_entries().get(digest)
+        if known is None:
+            return None
+        entry = last_entry(known[0])
+        if entry is None or (size is not None and entry.size != size):
+            return None
+        return entry, known[1]
 
     def read_whole(rel: str) -> bool:
         """Whether the file is small enough to read whole (and be packed by a worker)."""
-        return listing[rel].st_size <= 2 * BLOCK
+        return listing[rel][1] <= 2 * BLOCK
 
     def pack(rel: str) -> tuple[str, Compressed, bool, tuple[Block, ...]]:
         """The file's SHA-256 (hex), its compressed bytes, whether they were reused, and the
@@ -163,15 +193,18 @@ def finish_offline(
         for start in range(0, len(data), BLOCK):
             hashing.update(data[start : start + BLOCK])
         digest = hashing.hexdigest()
-        old = last_entries()
-        if digest in old and old[digest][0].size == len(data):
-            return digest, old[digest][0], True, old[digest][1]
+        if (found := found_before(digest, len(data))) is not None:
+            return digest, found[0], True, found[1]
         entry, blocks = compress_in_pieces(data, earlier=earlier(rel))
         return digest, entry, False, blocks
 
+    # What the zip is made with (the last zip open, the new zip, workers' files) is closed or
+    # removed when it is made.
+    stack = contextlib.ExitStack()
     todo = [rel for rel in files if rel not in as_packed]
-    if todo:
-        last_entries()  # read before the workers fork, which share it
+    if todo:  # read before the workers fork, which share them
+        last_entries()
+        last_zip_source()
 
     # Files up to 2 BLOCKs (all but a few) are read, hashed and deflated in worker processes,
     # a chunk at a time: in threads, this process's share of each file (opening, reading,
@@ -190,27 +223,32 @@ def finish_offline(
         digest, entry, hit, blocks = pack(small[index])
         return digest, None if hit else kept.put(entry), blocks
 
-    def in_order() -> Iterator[tuple[str, str, Compressed, bool, tuple[Block, ...]]]:
-        """Every file's path, SHA-256, compressed bytes, whether they were reused, and pieces,
-        in order. Files as packed come from the last zip; the others are packed by workers a
-        few chunks ahead of the zip being written (see `fork_map`), so a large site's
-        compressed files are never all held in memory."""
-        old = last_entries()
+    def in_order() -> Iterator[tuple[str, str, Compressed | Placed, bool, tuple[Block, ...]]]:
+        """Every file's path, SHA-256, compressed bytes (or where the last zip has them, to be
+        copied from there), whether they were reused, and pieces, in order. Files as packed
+        come from the last zip; the others are packed by workers a few chunks ahead of the zip
+        being written (see `fork_map`), so a large site's compressed files are never all held
+        in memory."""
         packed = fork_map(pack_small, len(small), workers, chunk=CHUNK)
         for rel in files:
             known = as_packed.get(rel)
-            if known is not None and known[1] in old:
+            if known is not None and (where := placed_before.get(f"{ZIP_FOLDER}/{rel}")):
                 _, digest, blocks = known
-                yield rel, digest, old[digest][0], True, blocks
+                yield rel, digest, where, True, blocks
+            elif known is not None and (found := found_before(known[1], known[0][1])):
+                _, digest, blocks = known
+                yield rel, digest, found[0], True, blocks
             elif known is not None:  # the last zip has lost it (it should not): pack it
                 yield rel, *pack(rel)
             elif read_whole(rel):  # the next of `small`
-                digest, where, blocks = next(packed)
-                if where is None:
-                    yield rel, digest, old[digest][0], True, blocks
+                digest, where_kept, blocks = next(packed)
+                if where_kept is None:  # a worker found it in the last zip
+                    found = found_before(digest)
+                    assert found is not None
+                    yield rel, digest, found[0], True, blocks
                 else:
                     assert kept is not None
-                    yield rel, digest, kept.get(where), False, blocks
+                    yield rel, digest, kept.get(where_kept), False, blocks
             else:
                 yield rel, *pack(rel)
         if next(packed, None) is not None:  # none is left: this lets fork_map stop its workers
@@ -221,7 +259,7 @@ def finish_offline(
     pieces = {rel: blocks for rel, (_, _, blocks) in as_packed.items()}
     placed: dict[str, Placed] = {}
     reused = len(as_packed)
-    with contextlib.ExitStack() as stack:
+    with stack:
         writer: ZipWriter | None = None
 
         def write_files() -> ZipWriter:
@@ -231,9 +269,16 @@ def finish_offline(
                 folder = stack.enter_context(tempfile.TemporaryDirectory(".zip", dir=into))
                 kept = EntryFiles(Path(folder))
                 stack.callback(kept.close)
+            source = last_zip_source()
             reused = 0
             for rel, digest, entry, hit, blocks in in_order():
-                zip_writer.add(f"{ZIP_FOLDER}/{rel}", entry)
+                name = f"{ZIP_FOLDER}/{rel}"
+                if not isinstance(entry, tuple):
+                    zip_writer.add(name, entry)
+                elif source is None or not zip_writer.copy(name, entry, source):
+                    # Not where the record says (the zip was changed in place): packed afresh.
+                    digest, fresh, hit, blocks = pack(rel)
+                    zip_writer.add(name, fresh)
                 digests[rel], pieces[rel] = digest, blocks
                 reused += hit
             return zip_writer
@@ -262,7 +307,7 @@ def finish_offline(
             "zip": file_identity(into / ZIP) if ZIP in made else record.get("zip"),
             "placed": placed if ZIP in made else record.get("placed"),
             "files": {
-                rel: (stat_identity(listing[rel]), digests[rel], pieces[rel])
+                rel: seen[rel] if rel in as_packed else (listing[rel], digests[rel], pieces[rel])
                 for rel in files
             },
         })
@@ -276,12 +321,12 @@ POOL_MINIMUM = 256
 
 
 def _made_here(
-    files: list[str], digests: dict[str, str], listing: dict[str, os.stat_result],
+    files: list[str], digests: dict[str, str], listing: dict[str, Identity],
     precache: list[str],
 ) -> dict[str, bytes]:
     """offline.json and sw.js, which list every file with its revision."""
     revisions = {rel: digests[rel][:12] for rel in files}
-    sizes = {rel: listing[rel].st_size for rel in files}
+    sizes = {rel: listing[rel][1] for rel in files}
     always = [rel for rel in files if rel.startswith("assets/")]
     always += [rel for rel in ("manifest.webmanifest", OFFLINE_PAGE) if rel in revisions]
     cached = sorted(set(always) | {rel for rel in precache if rel in revisions})
@@ -320,10 +365,11 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def _listing(site_dir: Path) -> dict[str, os.stat_result]:
+def _listing(site_dir: Path) -> dict[str, Identity]:
     """Every file the zip holds (all but the files made here and the `MACHINE_DATA`), by path,
-    with its status. Folders that are symbolic links are not followed (the writer makes none)."""
-    found: dict[str, os.stat_result] = {}
+    with how it looks on disk (`stat_identity`). Folders that are symbolic links are not
+    followed (the writer makes none)."""
+    found: dict[str, Identity] = {}
     folders = [("", str(site_dir))]
     while folders:
         prefix, folder = folders.pop()
@@ -336,5 +382,5 @@ def _listing(site_dir: Path) -> dict[str, os.stat_result]:
                 elif rel not in (SERVICE_WORKER, MANIFEST, ZIP):
                     info = entry.stat()
                     if stat.S_ISREG(info.st_mode):
-                        found[rel] = info
+                        found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
     return found

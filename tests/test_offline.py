@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import shutil
 import time
@@ -468,6 +469,39 @@ def test_files_packed_by_worker_processes_make_the_same_zip(
             if path.is_file() and rel not in made:
                 assert archive.read(f"local-offer/{rel}") == path.read_bytes(), rel
     assert [path.name for path in site.iterdir() if path.name.endswith(".zip")] == [offline.ZIP]
+
+
+def test_an_unchanged_file_is_copied_from_the_last_zip_only_if_it_is_there(
+    tmp_path: Path,
+) -> None:
+    """Unchanged files' entries are copied out of the last zip in runs, after checking the
+    first header of each run. A zip changed in place without its size or time changing (it
+    should never be) has its entries packed afresh where a header is not where recorded."""
+    site = tmp_path / "site"
+    (site / "services").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Home</h1>\n" * 50)
+    for n in range(6):
+        (site / "services" / f"s{n}.html").write_text(f"<h1>Service {n}</h1>\n" * (n + 3))
+    cache = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], cache, site)
+    cache.save()
+    record = BuildCache(tmp_path / "cache").bundle(offline.RECORD)
+    last = site / offline.ZIP
+    info = last.stat()
+    with last.open("r+b") as stream:  # spoil the header of services/s0.html, in place
+        start = record["placed"]["local-offer/services/s0.html"][3]
+        stream.seek(start - 30 - len("local-offer/services/s0.html"))
+        stream.write(b"XXXX")
+    os.utime(last, ns=(info.st_atime_ns, info.st_mtime_ns))
+    (site / "services" / "s3.html").write_text("<h1>Service 3, changed</h1>\n")
+    again = BuildCache(tmp_path / "cache")
+    offline.finish_offline(site, ["index.html"], again, site)
+    assert again.counts["zip miss"] == 2  # s3, and s0 packed afresh
+    with zipfile.ZipFile(last) as archive:
+        assert archive.testzip() is None
+        for path in site.rglob("*.html"):
+            rel = path.relative_to(site).as_posix()
+            assert archive.read(f"local-offer/{rel}") == path.read_bytes(), rel
 
 
 @pytest.mark.parametrize(

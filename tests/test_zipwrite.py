@@ -26,6 +26,7 @@ from lo_static.zipwrite import (
     FileBytes,
     Kept,
     Placed,
+    ZipSource,
     ZipWriter,
     compress,
     compress_in_pieces,
@@ -307,3 +308,134 @@ def test_entries_kept_by_worker_processes_read_back_in_this_one(tmp_path: Path) 
     )
     with pytest.raises(OSError, match="cut short"):
         EntryFiles(tmp_path).get((*here[:5], here[5] + 1))
+
+
+def _source_zip(tmp_path: Path) -> tuple[Path, list[tuple[str, Compressed]], dict[str, Placed]]:
+    """A zip of five entries (one stored, one empty) with the record of where they went."""
+    entries = [
+        ("local-offer/a.html", compress(b"<p>A</p>" * 300)),
+        ("local-offer/b.png", compress(bytes(range(256)))),
+        ("local-offer/c.txt", compress(b"")),
+        ("local-offer/caf\u00e9.html", compress("Caf\u00e9 \u2013 menu".encode() * 40)),
+        ("local-offer/e.html", compress(b"<p>E</p>" * 900)),
+    ]
+    placed: dict[str, Placed] = {}
+    write_zip(tmp_path / "last.zip", entries, placed)
+    return tmp_path / "last.zip", entries, placed
+
+
+def _copied(
+    target: Path, plan: list[tuple[str, Compressed | None]], placed_before: dict[str, Placed],
+    source_path: Path,
+) -> tuple[dict[str, Placed], list[bool]]:
+    """Write `target` from `plan`: entries with bytes are added, the others copied."""
+    placed: dict[str, Placed] = {}
+    done: list[bool] = []
+    with ZipSource(source_path) as source, ZipWriter(target, placed) as writer:
+        for name, entry in plan:
+            if entry is None:
+                done.append(writer.copy(name, placed_before[name], source))
+            else:
+                writer.add(name, entry)
+    return placed, done
+
+
+def test_entries_copied_from_the_last_zip_make_the_same_zip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit nearly every entry is copied from the last zip, consecutive ones as one
+    run of bytes: the zip and the record of where its entries went are byte for byte those
+    of writing every entry afresh."""
+    source, entries, placed_before = _source_zip(tmp_path)
+    by_name = dict(entries)
+    new = ("local-offer/new.html", compress(b"<p>New</p>" * 50))
+    order = [*entries[:3], new, entries[4], entries[3]]  # a run, an addition, two runs
+    expected: dict[str, Placed] = {}
+    write_zip(tmp_path / "expected.zip", order, expected)
+
+    runs: list[int] = []
+    kernel_copy = os.copy_file_range
+
+    def counted(src: int, dst: int, count: int, *args: int) -> int:
+        runs.append(count)
+        return kernel_copy(src, dst, count, *args)
+
+    monkeypatch.setattr(os, "copy_file_range", counted)
+    plan = [(name, None if name in by_name else entry) for name, entry in order]
+    placed, done = _copied(tmp_path / "copied.zip", plan, placed_before, source)
+    assert done == [True] * 5
+    assert (tmp_path / "copied.zip").read_bytes() == (tmp_path / "expected.zip").read_bytes()
+    assert placed == expected
+    assert len(runs) == 3  # a, b and c in one run; then e; then café
+    with zipfile.ZipFile(tmp_path / "copied.zip") as bundle:
+        assert bundle.testzip() is None
+
+
+@pytest.mark.parametrize("kernel", ["refuses", "missing"])
+def test_entries_are_copied_by_hand_where_the_kernel_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    """copy_file_range fails between some file systems on older kernels, and is Linux's alone."""
+    source, entries, placed_before = _source_zip(tmp_path)
+    write_zip(tmp_path / "expected.zip", entries)
+    if kernel == "missing":
+        monkeypatch.delattr(os, "copy_file_range")
+    else:
+        def refuses(*_: object) -> int:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refuses)
+    _copied(tmp_path / "copied.zip", [(name, None) for name, _ in entries], placed_before, source)
+    assert (tmp_path / "copied.zip").read_bytes() == (tmp_path / "expected.zip").read_bytes()
+
+
+def test_an_entry_not_where_the_record_says_is_not_copied(tmp_path: Path) -> None:
+    """The caller then packs the file afresh: nothing of it is added."""
+    source, entries, placed_before = _source_zip(tmp_path)
+    other: dict[str, Placed] = {}
+    write_zip(tmp_path / "other.zip", [entries[0], ("local-offer/zz.html", compress(b"z"))], other)
+    wrong = {**placed_before, "local-offer/zz.html": other["local-offer/zz.html"]}
+    wrong["local-offer/a.html"] = (*placed_before["local-offer/a.html"][:3], 7, 10)
+    plan: list[tuple[str, Compressed | None]] = [
+        ("local-offer/a.html", None),  # its header is not where recorded
+        ("local-offer/b.png", None),
+        ("local-offer/zz.html", None),  # recorded in another zip
+    ]
+    placed, done = _copied(tmp_path / "copied.zip", plan, wrong, source)
+    assert done == [False, True, False]
+    assert list(placed) == ["local-offer/b.png"]
+    with zipfile.ZipFile(tmp_path / "copied.zip") as bundle:
+        assert bundle.namelist() == ["local-offer/b.png"]
+        assert bundle.read("local-offer/b.png") == bytes(range(256))
+
+
+def test_a_last_zip_cut_short_while_copied_fails_and_leaves_no_zip(tmp_path: Path) -> None:
+    source, entries, placed_before = _source_zip(tmp_path)
+    target = tmp_path / "copied.zip"
+    with (
+        ZipSource(source) as last,
+        pytest.raises(OSError, match="shorter than recorded"),
+        ZipWriter(target) as writer,
+    ):
+        for name, _ in entries:
+            assert writer.copy(name, placed_before[name], last)
+        os.truncate(source, placed_before["local-offer/c.txt"][3])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["last.zip"]
+
+
+def test_entries_past_4_gib_are_written_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry's header asks for ZIP64 (version 4.5) once the entry starts past 4 GiB, so one
+    that moves across that line cannot be copied as it was: its bytes are written with a new
+    header. (The line is moved down to a few hundred bytes here.)"""
+    monkeypatch.setattr("lo_static.zipwrite._LIMIT_32", 400)
+    source, entries, placed_before = _source_zip(tmp_path)
+    assert placed_before["local-offer/e.html"][3] > 400 > placed_before["local-offer/a.html"][3]
+    bigger = ("local-offer/0.html", compress(bytes(random.Random(3).randbytes(400))))
+    order = [bigger, *entries]  # every entry moves 400 bytes on, some across the line
+    write_zip(tmp_path / "expected.zip", order)
+    plan = [(bigger[0], bigger[1]), *((name, None) for name, _ in entries)]
+    _, done = _copied(tmp_path / "copied.zip", plan, placed_before, source)
+    assert done == [True] * 5
+    assert (tmp_path / "copied.zip").read_bytes() == (tmp_path / "expected.zip").read_bytes()
