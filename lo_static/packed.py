@@ -176,7 +176,7 @@ class CacheFile:
 class _Apart(threading.local):
     """What `kept_apart` and `kept_in` set, for the thread that pickles or unpickles."""
 
-    listed: list[_Kept] | None = None
+    listed: list[KeptBytes] | None = None
     size = 0
     source: CacheFile | None = None
 
@@ -185,11 +185,11 @@ _APART = _Apart()
 
 
 @contextmanager
-def kept_apart() -> Iterator[list[_Kept]]:
+def kept_apart() -> Iterator[list[KeptBytes]]:
     """While this thread pickles in the block, each packed value is pickled as its place among
     the bytes that follow the pickle, and listed here: the caller writes each listed value's
     `data` after the pickle, in order. (Read back by `kept_in`.)"""
-    listed: list[_Kept] = []
+    listed: list[KeptBytes] = []
     _APART.listed, _APART.size = listed, 0
     try:
         yield listed
@@ -208,7 +208,7 @@ def kept_in(source: CacheFile) -> Iterator[None]:
         _APART.source = None
 
 
-def _kept_at(cls: type[_Kept], at: int, length: int) -> _Kept:
+def _kept_at(cls: type[KeptBytes], at: int, length: int) -> KeptBytes:
     """A value pickled by `kept_apart`, unpickled within `kept_in`."""
     source = _APART.source
     if source is None or at < 0 or length < 0 or at + length > source.size:
@@ -238,7 +238,7 @@ def spooling(folder: str | None = None) -> Iterator[Spool]:
     spool.flush()  # nothing more is put in it: what it holds waits in the file, not in memory
 
 
-class _Kept:
+class KeptBytes:
     """Bytes held in memory or, during a build, in its `Spool` (see there), or in the build
     cache file they were read from (see `kept_in`)."""
 
@@ -290,7 +290,7 @@ class _Kept:
         return f"{type(self).__name__}({self.size} bytes {where})"
 
 
-class Packed(_Kept):
+class Packed(KeptBytes):
     """Bytes or text, compressed."""
 
     __slots__ = ()
@@ -307,7 +307,7 @@ class Packed(_Kept):
         return self.unpacked().decode("utf-8", "surrogatepass")
 
 
-class Pickled(_Kept, Generic[T]):
+class Pickled(KeptBytes, Generic[T]):
     """A value of many small parts, held as one pickle until it is used (see above)."""
 
     __slots__ = ()

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bench.make_corpus import make
 from lo_static import cache as cache_module
 from lo_static import leaflet_html, offline, oruk_export, render, search, zipwrite
 from lo_static.build import BuildOptions
@@ -28,7 +29,7 @@ from lo_static.build import build as build_site
 from lo_static.cache import BuildCache, _part, key_of
 from lo_static.errors import ConfigError
 from lo_static.oruk_export import open_referral_files
-from lo_static.packed import Packed, Pickled, spooling
+from lo_static.packed import KeptBytes, Packed, Pickled, spooling
 from tests.conftest import MINIMAL, REPO, TODAY, check_json, run
 
 NOT_OURS = ("pagefind/", "offline.json", "sw.js", "local-offer-offline.zip")
@@ -314,6 +315,43 @@ def test_a_text_edit_corrects_the_sites_word_counts_rather_than_adding_them_up(
         build(site.content, site.out, "--cache-dir", str(site.cache))
     site.rebuild()
     assert "marmalade" in json.loads((site.out / render.VOCABULARY).read_text())
+
+
+def test_a_text_edit_reads_the_word_counts_of_the_changed_page_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild reads every page's analysis and the counts the last sum was made of (5.6 MB
+    of words each at 5,000 services), but needs the counts of the changed page alone: the
+    others stay in the cache files, unread, even where the bundle of counts is compared with
+    the last one. (A rewritten part of a bundle or shard of the cache copies its values' bytes
+    across: the few pages beside the changed one.)"""
+    make(60, tmp_path / "corpus")
+    site = Rebuilds(tmp_path, tmp_path / "corpus")
+    edited = site.content / "services/service-00030.md"
+    with edited.open("a", encoding="utf-8") as text:
+        text.write("\nMarmalade sandwiches for everyone.\n")
+    read: list[bytes] = []
+    data = KeptBytes.data
+
+    def watched(self: KeptBytes) -> bytes:
+        found = data.fget(self)  # type: ignore[attr-defined]
+        if type(self) is search.WordCounts:
+            read.append(found)
+        return found
+
+    monkeypatch.setattr(KeptBytes, "data", property(watched))
+    build(site.content, site.out, "--cache-dir", str(site.cache))
+    monkeypatch.undo()
+    pages = len(list(site.content.rglob("*.md")))
+    assert 2 <= len(read) < pages // 4, (len(read), pages)  # 537 when every page's are read
+    counts = [dict(search.WordCounts(found).items()) for found in read]
+    new = next(words for words in counts if "marmalade" in words)  # the page's new counts
+    added = {"marmalade", "sandwiches", "for", "everyone"}
+    assert any(  # and those it had
+        len(words) > 20 and "marmalade" not in words and new.keys() - words.keys() <= added
+        for words in counts
+    )
+    site.rebuild()  # and the word list is the full build's
 
 
 @pytest.mark.parametrize("damage", ["sum lost", "counts lost in part"])
