@@ -498,7 +498,8 @@ def split_front_matter(text: str, page: Page) -> list[Diagnostic]:
 def hidden_characters(text: str) -> list[str]:
     """The invisible characters in `text` that can disguise it, each once, in order."""
     found: list[str] = []
-    if not _HIDDEN_ANY.search(text):
+    # None of them is ASCII, and whether a text is all ASCII Python knows without looking.
+    if text.isascii() or not _HIDDEN_ANY.search(text):
         return found
     for match in _HIDDEN_SCAN.finditer(text):
         character = match["hidden"]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from lo_static import content as content_module
 from lo_static.cli import main
 from lo_static.content import MAX_FILE_BYTES, Page, hidden_characters, read_page, svg_problem
 from tests.conftest import MINIMAL, TODAY, SiteDir
@@ -250,3 +251,10 @@ def test_svg_images_that_could_run_script(svg: str, trouble: str | None) -> None
 )
 def test_which_characters_are_hidden(text: str, hidden: list[str]) -> None:
     assert hidden_characters(text) == hidden
+
+
+def test_no_hidden_character_is_ascii() -> None:
+    """hidden_characters takes a text that is all ASCII as free of them without looking."""
+    ascii_hidden = [chr(n) for n in range(128) if content_module._HIDDEN_ANY.match(chr(n))]
+    assert ascii_hidden == []
+    assert hidden_characters("\u202e") == ["\u202e"]
