@@ -9,10 +9,12 @@ finds nothing is worse than none.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
 import time
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -245,14 +247,51 @@ async def _index(site_dir: Path, output: Path) -> None:
     config = IndexConfig(output_path=str(output), keep_index_url=True, force_language="en")
     async with PagefindIndex(config=config) as index:
         await index.add_directory(str(site_dir))
+        await index.write_files()
+        # Pagefind's service answers once it has handed the last files to be written, and
+        # the Python package then ends it at once (SIGTERM): a file still being written is
+        # left cut short (once, pagefind.js, and search could not start). Closing its input
+        # lets it finish and exit by itself; the package's ending is then a formality.
+        service = getattr(index, "_service", None)
+        backend = getattr(service, "_backend", None)
+        if backend is not None and backend.stdin is not None:
+            # Its answers are all in: stop reading them first, or the reader meets the end.
+            reader = getattr(service, "_poll_task", None)
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+            backend.stdin.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(backend.wait(), timeout=EXIT_WAIT)
+            with contextlib.suppress(ProcessLookupError):  # the package's ending, now a formality
+                await service.close()
+        index._index_id = None  # written and ended: nothing left for leaving the block to do
+
+
+EXIT_WAIT = 60
+"""Seconds Pagefind's service is given to finish writing and exit by itself."""
+COMPRESSED = frozenset({".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta", ".pagefind"})
+"""The suffixes of the index's files that Pagefind writes gzipped."""
 
 
 def _indexed_pages(output: Path) -> int:
+    """The pages the index in `output` holds, or 0 when any of its files is missing or cut
+    short: its entry file must be readable JSON, and every compressed file (`COMPRESSED`:
+    the index, fragments, filters and WebAssembly, which is all of it that a search reads but
+    the entry file and two scripts) must decompress to its recorded end."""
     entry = output / "pagefind-entry.json"
     if not entry.is_file():
         return 0
     try:
         languages = json.loads(entry.read_text())["languages"]
-        return sum(int(language["page_count"]) for language in languages.values())
+        pages = sum(int(language["page_count"]) for language in languages.values())
     except (ValueError, KeyError, TypeError):
         return 0
+    for path in output.rglob("*"):
+        if path.suffix in COMPRESSED and path.is_file():
+            try:
+                zlib.decompress(path.read_bytes(), wbits=31)  # gzip: its CRC and length checked
+            except (OSError, zlib.error):
+                return 0
+    return pages

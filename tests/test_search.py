@@ -182,13 +182,15 @@ def test_build_fails_when_the_index_cannot_be_built(
     assert tree_digest(dist) == before
 
 
-@pytest.mark.parametrize("incomplete_runs", [1, 2])
+@pytest.mark.parametrize(
+    ("incomplete_runs", "damage"), [(1, "entry lost"), (2, "entry lost"), (1, "cut short")]
+)
 def test_an_incomplete_index_is_made_once_more_before_the_build_fails(
-    site: SiteDir, monkeypatch: pytest.MonkeyPatch, incomplete_runs: int
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch, incomplete_runs: int, damage: str
 ) -> None:
-    """Pagefind's service now and then ends without leaving its whole index: the build runs
-    it again, and fails (leaving the previous site) only if the second index is incomplete
-    too."""
+    """Pagefind's service now and then ends without leaving its whole index (its entry file
+    missing, or a file cut short): the build runs it again, and fails (leaving the previous
+    site) only if the second index is incomplete too."""
     real = search_module._index
     runs: list[int] = []
 
@@ -196,7 +198,11 @@ def test_an_incomplete_index_is_made_once_more_before_the_build_fails(
         await real(site_dir, output)
         runs.append(1)
         if len(runs) <= incomplete_runs:
-            (output / "pagefind-entry.json").unlink()
+            if damage == "entry lost":
+                (output / "pagefind-entry.json").unlink()
+            else:
+                fragment = sorted((output / "fragment").iterdir())[3]
+                fragment.write_bytes(fragment.read_bytes()[:-9])
 
     monkeypatch.setattr(search_module, "_index", flaky)
     result = run("build", "--today", "2026-11-23")
@@ -209,6 +215,32 @@ def test_an_incomplete_index_is_made_once_more_before_the_build_fails(
         assert "tried 2 times" in result.output
         assert not dist.exists()
     assert len(runs) == 2
+
+
+def test_pagefind_finishes_writing_and_exits_before_it_is_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pagefind package ends its service with SIGTERM as soon as the last answer is in,
+    which can cut a file short that is still being written (pagefind.js once, and search could
+    not start): the service is let finish and exit by itself before that."""
+    from pagefind.service import PagefindService
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        "<html lang=en><body><main data-pagefind-body><h1>Short breaks</h1></main></body></html>"
+    )
+    exits: list[int | None] = []
+    close = PagefindService.close
+
+    async def watched(service: PagefindService) -> None:
+        exits.append(service._backend.returncode)
+        await close(service)
+
+    monkeypatch.setattr(PagefindService, "close", watched)
+    index = search_module.index_site(site, 1, tmp_path / "pagefind")
+    assert index.pages == 1
+    assert exits == [0]  # it had exited, by itself, when the package came to end it
 
 
 def test_spelling_word_list_adds_up_every_page(site: SiteDir) -> None:
