@@ -95,9 +95,9 @@ def site_word_counts(pages: Sequence[Page], cache: BuildCache | None = None) -> 
     changed, went or came are taken away and its new ones added. The sum is kept with a key of
     every page's file it was made from, and made again in full whenever that does not match the
     pages' counts as kept (a cache written only in part, say)."""
-    kept: dict[str, tuple[str, WordCounts]] = {}
-    if cache is not None and all(page.source_key for page in pages):
-        kept = cache.bundle(WORDS)
+    if cache is None or not all(page.source_key for page in pages):
+        return _sum_of(page.words or word_counts(page) for page in pages)
+    kept: dict[str, tuple[str, WordCounts]] = cache.bundle(WORDS)
     current: dict[str, tuple[str, WordCounts]] = {}
     for page in pages:
         known = kept.get(page.rel)
@@ -105,8 +105,6 @@ def site_word_counts(pages: Sequence[Page], cache: BuildCache | None = None) -> 
             current[page.rel] = known  # counted from the same bytes: the same counts
         else:
             current[page.rel] = (page.source_key, page.words or word_counts(page))
-    if cache is None or not all(source for source, _ in current.values()):
-        return _sum_of(counts for _, counts in current.values())
     stored = cache.get(WORD_TOTALS, key_of(WORD_TOTALS))
     changed = [
         rel
@@ -247,25 +245,26 @@ async def _index(site_dir: Path, output: Path) -> None:
     config = IndexConfig(output_path=str(output), keep_index_url=True, force_language="en")
     async with PagefindIndex(config=config) as index:
         await index.add_directory(str(site_dir))
-        await index.write_files()
         # Pagefind's service answers once it has handed the last files to be written, and
         # the Python package then ends it at once (SIGTERM): a file still being written is
         # left cut short (once, pagefind.js, and search could not start). Closing its input
         # lets it finish and exit by itself; the package's ending is then a formality.
         service = getattr(index, "_service", None)
         backend = getattr(service, "_backend", None)
-        if backend is not None and backend.stdin is not None:
-            # Its answers are all in: stop reading them first, or the reader meets the end.
-            reader = getattr(service, "_poll_task", None)
-            if reader is not None:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
-            backend.stdin.close()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(backend.wait(), timeout=EXIT_WAIT)
-            with contextlib.suppress(ProcessLookupError):  # the package's ending, now a formality
-                await service.close()
+        if backend is None or backend.stdin is None:
+            return  # not the package this was written for: leaving the block writes and ends
+        await index.write_files()
+        # Its answers are all in: stop reading them first, or the reader meets the end.
+        reader = getattr(service, "_poll_task", None)
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        backend.stdin.close()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(backend.wait(), timeout=EXIT_WAIT)
+        with contextlib.suppress(ProcessLookupError):  # the package's ending, now a formality
+            await service.close()
         index._index_id = None  # written and ended: nothing left for leaving the block to do
 
 
