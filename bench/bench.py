@@ -244,6 +244,15 @@ def stage_seconds(report: dict[str, Any], name: str) -> float:
     return 0.0
 
 
+def site_cpu(report: dict[str, Any]) -> float | None:
+    """The CPU seconds of the site stage (all the build's processes), from the report's `cpu`
+    block; None from an older lo-static that does not give it."""
+    cpu = report.get("cpu")
+    if isinstance(cpu, dict) and isinstance(cpu.get("site"), int | float):
+        return float(cpu["site"])
+    return None
+
+
 def site_seconds(report: dict[str, Any], process_seconds: float) -> tuple[float, str]:
     """The seconds for check + render + write (no search indexing, no leaflet printing) and
     where they came from: the report's `stages.site`, or else the whole process minus the
@@ -451,6 +460,10 @@ def measure(
     for kind in ("cold", "noop", "edit"):
         row[f"{kind}_seconds"] = median([r[kind].seconds for r in rounds])
         row[f"{kind}_site_seconds"] = median([r[kind].site for r in rounds])
+    cpu = [site_cpu(r["cold"].report) for r in rounds]
+    row["cold_site_cpu_seconds"] = (
+        median([c for c in cpu if c is not None]) if None not in cpu else None
+    )
     row["cold_peak_mb"] = memory.peak_mb
     row["cold_peak_own_mb"] = memory.peak_own_mb
     row["memory_build_seconds"] = round(memory.seconds, 2)  # sampled: slower, not compared
@@ -555,6 +568,7 @@ def report(rows: list[dict[str, Any]]) -> str:
                 f"{row['markdown_files']:,}",
                 row["cold_seconds"],
                 row["cold_site_seconds"],
+                row.get("cold_site_cpu_seconds"),
                 row["site_seconds_per_1000_services"],
                 marginal,
                 row["noop_seconds"],
@@ -574,6 +588,7 @@ def report(rows: list[dict[str, Any]]) -> str:
                 "Markdown files",
                 "cold (s)",
                 "cold site (s)",
+                "cold site CPU (s)",
                 "site s per 1,000 services",
                 "marginal s per 1,000",
                 "no-op (s)",
@@ -587,7 +602,9 @@ def report(rows: list[dict[str, Any]]) -> str:
         ),
         f'\n"site" is {", ".join(sources)}'
         + ("" if all(row["cache_dir"] for row in rows) else "; built without --cache-dir")
-        + ". (s) is the whole process. Peak PSS is summed over the build's processes (its"
+        + ". (s) is the whole process. Site CPU is the CPU time of the site stage in all the"
+        " build's processes: however well the work were spread, the site stage cannot take"
+        " less than it divided by the cores. Peak PSS is summed over the build's processes (its"
         " workers included), without and with Pagefind's indexer, which it runs last.\n",
         "### Search and leaflets (cold build)\n",
         table(
@@ -660,9 +677,16 @@ def target_lines(rows: list[dict[str, Any]]) -> list[str]:
 
     if "5000" in by_size:
         row = by_size["5000"]
+        cpu = row.get("cold_site_cpu_seconds")
+        cores = os.cpu_count() or 1
         check(
             row["cold_site_seconds"] <= 5,
-            f"cold site ≤ 5 s at 5,000: {row['cold_site_seconds']}",
+            f"cold site ≤ 5 s at 5,000: {row['cold_site_seconds']}"
+            + (
+                f" (its work: {cpu} s of CPU, so at least {cpu / cores:.2f} s on {cores} cores)"
+                if cpu is not None
+                else ""
+            ),
         )
         # The issue's 5 s stands for "faster than Eleventy, within 2× of Hugo" on its machine;
         # measured side by side, those hold or not on this one.

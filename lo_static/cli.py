@@ -212,6 +212,7 @@ def build_command(
         else None,
         leaflets=_leaflets_summary(checked),
         stages={name: round(seconds, 3) for name, seconds in checked.stages.items()},
+        cpu={name: round(seconds, 3) for name, seconds in checked.cpu.items()},
         cache=_cache_summary(checked, options.cache),
     )
     if output_format != "json":

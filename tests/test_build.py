@@ -6,10 +6,12 @@ import gzip
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import cbor2
 
+from lo_static.build import cpu_seconds
 from tests.conftest import SiteDir, assert_only_error, run
 
 
@@ -147,3 +149,36 @@ def test_a_home_page_is_required(site: SiteDir) -> None:
     assert "content/index.md: error[missing-home]: every Local Offer needs a home page" in (
         result.output
     )
+
+
+def _spin(seconds: float) -> None:
+    """Use about `seconds` of CPU."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_cpu_seconds_counts_child_processes_once_waited_for() -> None:
+    """The build's CPU figure takes in its forked workers and Pagefind: a child's CPU time is
+    counted once the child has been waited for, not only this process's own."""
+    before = cpu_seconds()
+    pid = os.fork()
+    if pid == 0:  # the child: spin, then leave at once (no test teardown in the child)
+        _spin(0.4)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert cpu_seconds() - before >= 0.35  # the child's 0.4 s (and what this process used)
+
+
+def test_json_build_reports_cpu_for_every_stage(site: SiteDir) -> None:
+    """The JSON report gives each stage's CPU seconds beside its seconds, "site" worked out
+    the same way (the whole build without search, leaflets and the accessibility run)."""
+    result = run("build", "--format", "json", "--today", "2026-11-23")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    stages, cpu = document["stages"], document["cpu"]
+    assert set(cpu) == set(stages) >= {"check", "leaflets", "render_write", "search", "site"}
+    assert all(seconds >= 0 for seconds in cpu.values())
+    rest = cpu["total"] - cpu["search"] - cpu["leaflets"] - cpu.get("a11y", 0.0)
+    assert abs(cpu["site"] - rest) < 0.01
+    assert cpu["check"] > 0 and cpu["search"] > 0
