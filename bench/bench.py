@@ -422,6 +422,17 @@ def median(values: list[float], digits: int = 2) -> float:
     return round(statistics.median(values), digits)
 
 
+def stage_medians(reports: list[dict[str, Any]], block: str) -> dict[str, float]:
+    """The median of each stage's figure in the reports' `block` ("stages": seconds, "cpu":
+    CPU seconds), for the stages every report gives."""
+    blocks = [found if isinstance(found := report.get(block), dict) else {} for report in reports]
+    return {
+        stage: median([float(b[stage]) for b in blocks], 3)
+        for stage in blocks[0]
+        if all(isinstance(b.get(stage), int | float) for b in blocks)
+    }
+
+
 def measure(
     name: str, content: Path, repeat: int, work: Path, browser: bool, peers: list[str]
 ) -> dict[str, Any]:
@@ -467,14 +478,8 @@ def measure(
     row["cold_peak_mb"] = memory.peak_mb
     row["cold_peak_own_mb"] = memory.peak_own_mb
     row["memory_build_seconds"] = round(memory.seconds, 2)  # sampled: slower, not compared
-    row["cold_stages"] = {
-        stage: median([float(r["cold"].report["stages"][stage]) for r in rounds], 3)
-        for stage in (first.get("stages") or {})
-        if all(
-            isinstance((r["cold"].report.get("stages") or {}).get(stage), int | float)
-            for r in rounds
-        )
-    }
+    row["cold_stages"] = stage_medians([r["cold"].report for r in rounds], "stages")
+    row["cold_cpu"] = stage_medians([r["cold"].report for r in rounds], "cpu")
     # Per 1,000 services (the demo's own pages included): the same at every size when the cost
     # grows linearly. Not for the demo alone, whose 28 services are not most of its pages.
     row["site_seconds_per_1000_services"] = (

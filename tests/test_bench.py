@@ -257,8 +257,19 @@ def test_times_come_from_unsampled_builds_and_memory_from_one_more(
     ]
     assert (row["cold_seconds"], row["cold_site_seconds"]) == (1.0, 0.5)
     assert row["cold_site_cpu_seconds"] == 3.5  # the median of the cold builds' 2.0 and 5.0
+    assert (row["cold_stages"], row["cold_cpu"]) == ({"site": 0.5}, {"site": 3.5})
     assert (row["cold_peak_mb"], row["cold_peak_own_mb"]) == (500.0, 400.0)
     assert (row["hugo"]["seconds"], row["hugo"]["peak_mb"]) == (2.0, 300.0)
+
+
+def test_stage_medians_keep_the_stages_every_report_gives() -> None:
+    reports = [
+        {"cpu": {"check": 4.0, "site": 9.0, "a11y": 1.0}},
+        {"cpu": {"check": 6.0, "site": 11.0}},
+        {"cpu": {"check": 5.0, "site": "?"}},
+    ]
+    assert bench_module.stage_medians(reports, "cpu") == {"check": 5.0}
+    assert bench_module.stage_medians([{"stages": {"site": 1.0}}], "cpu") == {}
 
 
 def test_an_unsampled_run_has_no_peak() -> None:
