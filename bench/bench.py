@@ -471,10 +471,8 @@ def measure(
     for kind in ("cold", "noop", "edit"):
         row[f"{kind}_seconds"] = median([r[kind].seconds for r in rounds])
         row[f"{kind}_site_seconds"] = median([r[kind].site for r in rounds])
-    cpu = [site_cpu(r["cold"].report) for r in rounds]
-    row["cold_site_cpu_seconds"] = (
-        median([c for c in cpu if c is not None]) if None not in cpu else None
-    )
+    cpu = [c for r in rounds if (c := site_cpu(r["cold"].report)) is not None]
+    row["cold_site_cpu_seconds"] = median(cpu) if len(cpu) == len(rounds) else None
     row["cold_peak_mb"] = memory.peak_mb
     row["cold_peak_own_mb"] = memory.peak_own_mb
     row["memory_build_seconds"] = round(memory.seconds, 2)  # sampled: slower, not compared
