@@ -355,19 +355,11 @@ class ZipWriter:
         stream = self._stream
         offset = self._offset
         encoded = name.encode("utf-8")
-        if self.placed is not None:
-            self.placed[name] = (
-                entry.method, entry.crc, entry.size, offset + 30 + len(encoded), len(entry.data)
-            )
         packed = len(entry.data)
         stream.write(_local_header(encoded, entry.method, entry.crc, packed, entry.size, offset))
         stream.write(encoded)
         stream.write(entry.data)
-        self._offset = offset + 30 + len(encoded) + packed
-        self._central += _central_record(
-            encoded, entry.method, entry.crc, packed, entry.size, offset
-        )
-        self._count += 1
+        self._note(name, encoded, (entry.method, entry.crc, entry.size, packed), offset)
 
     def copy(self, name: str, where: Placed, source: ZipSource) -> bool:
         """Add the entry `name` as the zip `source` holds it at `where` (as `placed` recorded
@@ -392,12 +384,22 @@ class ZipWriter:
             self._copy_run()
             run = self._run = [source.fd, header, 0, offset]
         run[2] += start + length - header
-        if self.placed is not None:
-            self.placed[name] = (method, crc, size, offset + 30 + len(encoded), length)
-        self._offset = offset + 30 + len(encoded) + length
-        self._central += _central_record(encoded, method, crc, length, size, offset)
-        self._count += 1
+        self._note(name, encoded, (method, crc, size, length), offset)
         return True
+
+    def _note(
+        self, name: str, encoded: bytes, fields: tuple[int, int, int, int], offset: int
+    ) -> None:
+        """Account for the entry `name` (`encoded` in UTF-8) just put at `offset`, written or
+        waiting to be copied: `fields` are its method, CRC, size and compressed length. Where
+        its bytes are goes to `placed`, and its record to the directory."""
+        method, crc, size, packed = fields
+        start = offset + 30 + len(encoded)
+        if self.placed is not None:
+            self.placed[name] = (method, crc, size, start, packed)
+        self._offset = start + packed
+        self._central += _central_record(encoded, method, crc, packed, size, offset)
+        self._count += 1
 
     def _copy_run(self) -> None:
         """Copy the run of entries waiting to be copied to its place in the new zip."""
