@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from .api import FOLDER as API_FOLDER
-from .cache import BuildCache, Identity, file_identity
+from .cache import BuildCache, Identity, file_identity, stat_identity
 from .oruk_export import FOLDER as OPEN_REFERRAL_FOLDER
 from .parallel import default_workers, fork_map
 from .resources import TEMPLATES_DIR
@@ -382,5 +382,5 @@ def _listing(site_dir: Path) -> dict[str, Identity]:
                 elif rel not in (SERVICE_WORKER, MANIFEST, ZIP):
                     info = entry.stat()
                     if stat.S_ISREG(info.st_mode):
-                        found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
+                        found[rel] = stat_identity(info)
     return found
