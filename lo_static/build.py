@@ -127,12 +127,26 @@ class Checked:
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the time and CPU time spent in the block to `stages[stage]` and `cpu[stage]`."""
-        started, used = time.perf_counter(), cpu_seconds()
+        since = clock()
         try:
             yield
         finally:
-            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
-            self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu_seconds() - used
+            self.add_time(stage, since)
+
+    def add_time(self, stage: str, since: Clock) -> None:
+        """Add the time and CPU time from `since` (a `clock()`) until now to `stage`."""
+        seconds, used = clock()
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds - since[0]
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + used - since[1]
+
+
+Clock = tuple[float, float]
+"""A moment of a build: `time.perf_counter()` and `cpu_seconds()`."""
+
+
+def clock() -> Clock:
+    """Now, by the wall clock and by the CPU time used (see `Checked.add_time`)."""
+    return time.perf_counter(), cpu_seconds()
 
 
 def cpu_seconds() -> float:
@@ -349,12 +363,11 @@ def build(options: BuildOptions, progress: ProgressFactory = no_progress) -> tup
 
 
 def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, int]:
-    started, used = time.perf_counter(), cpu_seconds()
+    started = clock()
     with paused_collection():
         checked = check(options)
     forget_links()
-    checked.stages["check"] = time.perf_counter() - started
-    checked.cpu["check"] = cpu_seconds() - used
+    checked.add_time("check", started)
     if options.cache is not None:
         options.cache.save()  # what was read and analysed holds even if the build fails
     if checked.report.has_errors(options.strict):
@@ -414,8 +427,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
             yield url, data
 
     def finish(update: SiteUpdate) -> None:
-        checked.stages["render_write"] = time.perf_counter() - writing
-        checked.cpu["render_write"] = cpu_seconds() - writing_cpu
+        checked.add_time("render_write", writing)
         if options.search:
             with checked.timed("search"):
                 checked.search = search_index(update, len(model.pages), options.cache)
@@ -434,7 +446,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
                 raise ContentErrors(checked.report)
 
     with progress(renderer.count() + len(copies)) as update:
-        writing, writing_cpu = time.perf_counter(), cpu_seconds()
+        writing = clock()
         written = write_site(
             options.out_dir,
             changed_files(),
@@ -449,8 +461,7 @@ def _build(options: BuildOptions, progress: ProgressFactory) -> tuple[Checked, i
         options.cache.remember_written(options.out_dir, keys, kept)
         options.cache.save()
         options.cache.prune()
-    checked.stages["total"] = time.perf_counter() - started
-    checked.cpu["total"] = cpu_seconds() - used
+    checked.add_time("total", started)
     # The figure the speed target is about: validate, render and write, without search
     # indexing, printing leaflets or the optional accessibility run.
     for measured in (checked.stages, checked.cpu):
